@@ -1,0 +1,56 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace StreamHandlers.Internal;
+
+/// <summary>
+/// Every log line of StreamHandlers, with fixed event ids. One line per change of state, never one per message at
+/// Information or above.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "StreamHandlers started {StreamHandlerCount} stream handler(s) and {SubscriberCount} channel subscriber(s) as consumer '{Consumer}'")]
+    public static partial void Started(ILogger logger, int streamHandlerCount, int subscriberCount, string consumer);
+
+    [LoggerMessage(2, LogLevel.Warning, "StreamHandlers found no handlers to run: declare methods with [StreamHandler] or [ChannelSubscriber] in a project that references StreamHandlers.Runtime")]
+    public static partial void NoHandlers(ILogger logger);
+
+    [LoggerMessage(3, LogLevel.Information, "StreamHandlers stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(10, LogLevel.Information, "Created consumer group '{Group}' on stream '{Stream}' starting at {Start}")]
+    public static partial void GroupCreated(ILogger logger, string stream, string group, StreamStart start);
+
+    [LoggerMessage(11, LogLevel.Warning, "Consumer group '{Group}' of stream '{Stream}' is gone (NOGROUP); creating it again")]
+    public static partial void GroupMissing(ILogger logger, string stream, string group);
+
+    [LoggerMessage(20, LogLevel.Warning, "Handler {Handler} lost its connection to the server; retrying with backoff until it is back")]
+    public static partial void Outage(ILogger logger, string handler, Exception exception);
+
+    [LoggerMessage(21, LogLevel.Information, "Handler {Handler} is connected to the server again after {Downtime}")]
+    public static partial void Recovered(ILogger logger, string handler, TimeSpan downtime);
+
+    [LoggerMessage(22, LogLevel.Error, "Handler {Handler} failed outside of a message; retrying in {Delay}")]
+    public static partial void LoopError(ILogger logger, string handler, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(30, LogLevel.Warning, "Handler {Handler} failed on entry {Id} of stream '{Stream}' (delivery {Delivery}); it stays pending for redelivery")]
+    public static partial void HandlerFailed(ILogger logger, string handler, string stream, string id, long delivery, Exception exception);
+
+    [LoggerMessage(31, LogLevel.Warning, "Entry {Id} of stream '{Stream}' was moved to dead-letter stream '{DeadLetterStream}' after {Attempts} attempt(s): {Reason}")]
+    public static partial void DeadLettered(ILogger logger, string stream, string id, string deadLetterStream, long attempts, string reason);
+
+    [LoggerMessage(32, LogLevel.Warning, "Handler {Handler} did not finish within the shutdown timeout of {Timeout}; its cancellation token was cancelled and unacknowledged entries stay pending")]
+    public static partial void ShutdownTimedOut(ILogger logger, string handler, TimeSpan timeout);
+
+    [LoggerMessage(33, LogLevel.Debug, "Handler {Handler} handled entry {Id} of stream '{Stream}'")]
+    public static partial void Handled(ILogger logger, string handler, string stream, string id);
+
+    [LoggerMessage(40, LogLevel.Information, "Subscribed {Handler} to {Kind} '{Channel}'")]
+    public static partial void Subscribed(ILogger logger, string handler, string kind, string channel);
+
+    [LoggerMessage(41, LogLevel.Error, "Subscriber {Handler} failed on a message of channel '{Channel}'; the subscription goes on")]
+    public static partial void SubscriberFailed(ILogger logger, string handler, string channel, Exception exception);
+
+    [LoggerMessage(42, LogLevel.Warning, "Could not subscribe {Handler} to '{Channel}'; retrying in {Delay}")]
+    public static partial void SubscribeFailed(ILogger logger, string handler, string channel, TimeSpan delay, Exception exception);
+}

@@ -1,0 +1,62 @@
+using System;
+using System.Text.Json;
+using StackExchange.Redis;
+using StreamHandlers.Infrastructure;
+
+namespace StreamHandlers.Internal;
+
+/// <summary>Turns messages into field values and back: strings as they are, everything else as JSON.</summary>
+internal sealed class MessageSerializer(JsonSerializerOptions options)
+{
+    public JsonSerializerOptions Options { get; } = options;
+
+    public RedisValue Serialize<T>(T message)
+    {
+        // typeof(T) tests are folded by the JIT for each instantiation: no reflection at run time.
+        if (typeof(T) == typeof(string))
+        {
+            return (string?)(object?)message;
+        }
+
+        if (typeof(T) == typeof(byte[]))
+        {
+            return (byte[]?)(object?)message;
+        }
+
+        if (typeof(T) == typeof(RedisValue))
+        {
+            return (RedisValue)(object)message!;
+        }
+
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(message, Options);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new ArgumentException($"The message of type {typeof(T).Name} cannot be written as JSON: {ex.Message}", nameof(message), ex);
+        }
+    }
+
+    public T? Deserialize<T>(RedisValue value, string what)
+    {
+        if (value.IsNull)
+        {
+            throw new MessageBindingException($"{Capitalize(what)} is missing.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(((ReadOnlyMemory<byte>)value).Span, Options);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new MessageBindingException($"{Capitalize(what)} is not valid JSON for {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+
+    public static MessageBindingException NullMessage<T>(string what) =>
+        new($"{Capitalize(what)} is the JSON literal null, but the handler takes a non-nullable {typeof(T).Name}.");
+
+    private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text[1..];
+}

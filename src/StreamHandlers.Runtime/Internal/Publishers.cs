@@ -1,0 +1,43 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace StreamHandlers.Internal;
+
+/// <summary><see cref="IStreamPublisher"/> over the shared connection.</summary>
+internal sealed class StreamPublisher(RedisConnections connections, IOptions<StreamHandlersOptions> options) : IStreamPublisher
+{
+    private readonly MessageSerializer _serializer = new(options.Value.JsonSerializerOptions);
+    private readonly StreamHandlersOptions _options = options.Value;
+
+    public async Task<string> PublishAsync<T>(string stream, T message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        var value = _serializer.Serialize(message);
+        var maxLength = _options.Streams.TryGetValue(stream, out var policy) ? policy.MaxLength : null;
+        var database = (await connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+
+        // XADD stream [MAXLEN ~ n] * data value
+        var id = await database
+            .StreamAddAsync(stream, StreamFields.Data, value, maxLength: (int?)maxLength, useApproximateMaxLength: true)
+            .WaitAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return id.ToString();
+    }
+}
+
+/// <summary><see cref="IChannelPublisher"/> over the shared connection.</summary>
+internal sealed class ChannelPublisher(RedisConnections connections, IOptions<StreamHandlersOptions> options) : IChannelPublisher
+{
+    private readonly MessageSerializer _serializer = new(options.Value.JsonSerializerOptions);
+
+    public async Task<long> PublishAsync<T>(string channel, T message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(channel);
+        var value = _serializer.Serialize(message);
+        var subscriber = (await connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetSubscriber();
+        return await subscriber.PublishAsync(RedisChannel.Literal(channel), value).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using StackExchange.Redis;
+using StreamHandlers.Infrastructure;
+
+namespace StreamHandlers;
+
+/// <summary>Options of StreamHandlers, set in <c>AddStreamHandlers</c> or bound from configuration.</summary>
+public sealed class StreamHandlersOptions
+{
+    /// <summary>
+    /// The StackExchange.Redis configuration string, for example <c>"localhost:6379"</c>. May be left
+    /// <see langword="null"/> when an <see cref="IConnectionMultiplexer"/> is registered in the service collection,
+    /// or when <see cref="ConfigurationOptions"/> is set.
+    /// </summary>
+    public string? Configuration { get; set; }
+
+    /// <summary>
+    /// Full StackExchange.Redis connection options, for what a configuration string cannot say (certificates,
+    /// callbacks). Takes precedence over <see cref="Configuration"/>.
+    /// </summary>
+    public ConfigurationOptions? ConfigurationOptions { get; set; }
+
+    /// <summary>
+    /// The consumer name this process uses in every consumer group. Defaults to a name unique to this process
+    /// (<c>"{machine}-{process id}-{random}"</c>), so that two processes never share pending entries.
+    /// </summary>
+    public string ConsumerName { get; set; } = DefaultConsumerName();
+
+    /// <summary>
+    /// How long handlers that are running when the host stops may take to finish (default 30 s). Entries they
+    /// finish in time are acknowledged; after that their cancellation tokens are cancelled and unacknowledged
+    /// entries stay pending for redelivery.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The JSON options for messages that are neither strings nor raw entries (default: <see cref="JsonSerializerDefaults.Web"/>).</summary>
+    public JsonSerializerOptions JsonSerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Chooses which of the generated handlers this host runs (default: all). Useful to split handlers across
+    /// processes, or to run a subset in tests.
+    /// </summary>
+    public Func<HandlerDescriptor, bool>? HandlerFilter { get; set; }
+
+    /// <summary>Producer-side policies by stream key; see <see cref="Stream(string, Action{StreamPolicy})"/>.</summary>
+    public Dictionary<string, StreamPolicy> Streams { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sets the producer-side policy of a stream: its approximate maximum length and age.</summary>
+    /// <param name="key">The stream key.</param>
+    /// <param name="configure">Sets the policy's values.</param>
+    /// <returns>These options, for chaining.</returns>
+    public StreamHandlersOptions Stream(string key, Action<StreamPolicy> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (!Streams.TryGetValue(key, out var policy))
+        {
+            policy = new StreamPolicy();
+            Streams.Add(key, policy);
+        }
+
+        configure(policy);
+        return this;
+    }
+
+    private static string DefaultConsumerName() =>
+        $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+}
