@@ -39,6 +39,14 @@ public sealed class StreamHandlersOptions
     public JsonSerializerOptions JsonSerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
 
     /// <summary>
+    /// How many Pub/Sub messages each channel subscriber may hold while its handler is busy (default 10,000).
+    /// Messages are taken off the connection at once, so a slow handler never makes the server drop it; when a
+    /// subscriber's queue is full, new messages are dropped, counted (metric <c>streamhandlers.pubsub.dropped</c>)
+    /// and reported in a rate-limited warning. Pub/Sub is at-most-once: use a stream for what must not be lost.
+    /// </summary>
+    public int SubscriberQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
     /// Chooses which of the generated handlers this host runs (default: all). Useful to split handlers across
     /// processes, or to run a subset in tests.
     /// </summary>

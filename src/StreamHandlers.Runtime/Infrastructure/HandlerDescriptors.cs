@@ -18,6 +18,12 @@ public abstract class HandlerDescriptor
 
     /// <summary>The stream key or channel name the handler reads.</summary>
     public abstract string Key { get; }
+
+    /// <summary>
+    /// Whether the invoker takes anything from the message's service scope (an instance handler, or a service
+    /// parameter). When not, no scope is created per message.
+    /// </summary>
+    public bool UsesServices { get; init; } = true;
 }
 
 /// <summary>A <see cref="StreamHandlerAttribute"/> method, with the attribute's values and defaults applied.</summary>

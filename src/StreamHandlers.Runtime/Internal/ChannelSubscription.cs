@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -10,33 +11,47 @@ using StreamHandlers.Infrastructure;
 namespace StreamHandlers.Internal;
 
 /// <summary>
-/// One channel subscriber: messages are drained from the connection at once into a bounded queue, so a slow
-/// handler never makes the server drop the connection, and handled in publish order (or
-/// <see cref="ChannelSubscriberDescriptor.Concurrency"/> at a time).
+/// One channel subscriber. Messages are drained from the connection at once into a bounded queue, so a slow
+/// handler can neither make the server drop the connection (output buffer limits) nor grow memory without bound;
+/// when the queue is full new messages are dropped, counted and reported. Messages are handled in publish order,
+/// or <see cref="ChannelSubscriberDescriptor.Concurrency"/> at a time.
 /// </summary>
 internal sealed class ChannelSubscription
 {
-    /// <summary>Messages held for a slow subscriber; past that, new messages are dropped and counted.</summary>
-    public const int QueueCapacity = 10_000;
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly ChannelSubscriberDescriptor _subscriber;
     private readonly RedisConnections _connections;
+    private readonly IServiceProvider _services;
     private readonly IServiceScopeFactory _scopes;
     private readonly MessageSerializer _serializer;
     private readonly ILogger _logger;
     private readonly Channel<ChannelMessage> _queue;
+    private readonly int _capacity;
     private readonly RedisChannel _channel;
+    private readonly TagList _tags;
+    private readonly RateLimitedLog _dropReports = new(ReportInterval);
+    private readonly RateLimitedLog _failureReports = new(ReportInterval);
     private ChannelMessageQueue? _subscription;
     private long _dropped;
+    private long _failed;
 
-    public ChannelSubscription(ChannelSubscriberDescriptor subscriber, RedisConnections connections, IServiceScopeFactory scopes, MessageSerializer serializer, ILogger logger)
+    public ChannelSubscription(
+        ChannelSubscriberDescriptor subscriber,
+        RedisConnections connections,
+        IServiceProvider services,
+        MessageSerializer serializer,
+        int capacity,
+        ILogger logger)
     {
         _subscriber = subscriber;
         _connections = connections;
-        _scopes = scopes;
+        _services = services;
+        _scopes = services.GetRequiredService<IServiceScopeFactory>();
         _serializer = serializer;
+        _capacity = capacity;
         _logger = logger;
-        _queue = Channel.CreateBounded<ChannelMessage>(new BoundedChannelOptions(QueueCapacity)
+        _queue = Channel.CreateBounded<ChannelMessage>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
             SingleReader = subscriber.Concurrency == 1,
@@ -47,10 +62,19 @@ internal sealed class ChannelSubscription
         _channel = subscriber.Pattern ? RedisChannel.Pattern(subscriber.Channel)
             : subscriber.Sharded ? RedisChannel.Sharded(subscriber.Channel)
             : RedisChannel.Literal(subscriber.Channel);
+        _tags = StreamHandlersMetrics.ChannelTags(subscriber.Channel, subscriber.HandlerName);
     }
+
+    public ChannelSubscriberDescriptor Subscriber => _subscriber;
 
     /// <summary>Messages dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Messages whose handler threw or that could not be bound.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Messages waiting in the queue.</summary>
+    public int Queued => _queue.Reader.Count;
 
     /// <summary>
     /// Subscribes before the host reports itself started, so that a message published right after start-up is
@@ -135,6 +159,8 @@ internal sealed class ChannelSubscription
 
         var connection = await _connections.GetSharedAsync(cancellationToken).ConfigureAwait(false);
         var subscription = await connection.GetSubscriber().SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The connection's queue is drained by this callback, in order, as fast as messages arrive.
         subscription.OnMessage(Enqueue);
         _subscription = subscription;
         Log.Subscribed(_logger, _subscriber.HandlerName, _subscriber.Pattern ? "pattern" : _subscriber.Sharded ? "shard channel" : "channel", _subscriber.Channel);
@@ -142,32 +168,58 @@ internal sealed class ChannelSubscription
 
     private void Enqueue(ChannelMessage message)
     {
-        if (!_queue.Writer.TryWrite(message))
+        if (_queue.Writer.TryWrite(message))
         {
-            Interlocked.Increment(ref _dropped);
+            StreamHandlersMetrics.PubSubReceived.Add(1, _tags);
+            return;
+        }
+
+        var dropped = Interlocked.Increment(ref _dropped);
+        StreamHandlersMetrics.PubSubDropped.Add(1, _tags);
+        if (_dropReports.ShouldLog(out _))
+        {
+            Log.SubscriberDropped(_logger, _subscriber.HandlerName, _subscriber.Channel, _capacity, dropped);
         }
     }
 
     private async Task WorkAsync(CancellationToken abortHandlers)
     {
         await Task.Yield();
-        await foreach (var message in _queue.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        var pattern = _subscriber.Pattern ? _subscriber.Channel : null;
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            var pattern = _subscriber.Pattern ? _subscriber.Channel : null;
-            var context = new ChannelMessageContext(message.Channel.ToString(), pattern);
-            var scope = _scopes.CreateAsyncScope();
-            try
+            while (reader.TryRead(out var message))
             {
-                await _subscriber.Invoker(new ChannelInvocation(context, message.Message, scope.ServiceProvider, _serializer, abortHandlers)).ConfigureAwait(false);
+                var context = new ChannelMessageContext(message.Channel.ToString(), pattern);
+                await HandleAsync(context, message.Message, abortHandlers).ConfigureAwait(false);
             }
-            catch (Exception ex)
+        }
+    }
+
+    private async Task HandleAsync(ChannelMessageContext context, RedisValue message, CancellationToken abortHandlers)
+    {
+        // A scope per message only when the handler takes something from it.
+        AsyncServiceScope? scope = _subscriber.UsesServices ? _scopes.CreateAsyncScope() : null;
+        try
+        {
+            await _subscriber.Invoker(new ChannelInvocation(context, message, scope?.ServiceProvider ?? _services, _serializer, abortHandlers)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // One bad message, or one failing handler, never ends the subscription.
+            Interlocked.Increment(ref _failed);
+            StreamHandlersMetrics.PubSubFailed.Add(1, _tags);
+            if (_failureReports.ShouldLog(out var suppressed))
             {
-                // One bad message, or one failing handler, never ends the subscription.
-                Log.SubscriberFailed(_logger, _subscriber.HandlerName, context.Channel, ex);
+                Log.SubscriberFailed(_logger, _subscriber.HandlerName, context.Channel, suppressed, ex);
             }
-            finally
+        }
+        finally
+        {
+            if (scope is { } owned)
             {
-                await scope.DisposeAsync().ConfigureAwait(false);
+                await owned.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

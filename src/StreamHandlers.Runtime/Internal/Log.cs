@@ -48,8 +48,17 @@ internal static partial class Log
     [LoggerMessage(40, LogLevel.Information, "Subscribed {Handler} to {Kind} '{Channel}'")]
     public static partial void Subscribed(ILogger logger, string handler, string kind, string channel);
 
-    [LoggerMessage(41, LogLevel.Error, "Subscriber {Handler} failed on a message of channel '{Channel}'; the subscription goes on")]
-    public static partial void SubscriberFailed(ILogger logger, string handler, string channel, Exception exception);
+    [LoggerMessage(41, LogLevel.Error, "Subscriber {Handler} failed on a message of channel '{Channel}' ({Suppressed} more failure(s) since the last report); the subscription goes on")]
+    public static partial void SubscriberFailed(ILogger logger, string handler, string channel, long suppressed, Exception exception);
+
+    [LoggerMessage(43, LogLevel.Warning, "Subscriber {Handler} dropped messages of '{Channel}' because its queue of {Capacity} was full ({Dropped} dropped so far); the handler is slower than the publishers")]
+    public static partial void SubscriberDropped(ILogger logger, string handler, string channel, int capacity, long dropped);
+
+    [LoggerMessage(44, LogLevel.Warning, "Lost the {ConnectionType} connection to {EndPoint} ({FailureType}); reconnecting, subscriptions are restored when it is back")]
+    public static partial void ConnectionLost(ILogger logger, string connectionType, string endPoint, string failureType);
+
+    [LoggerMessage(45, LogLevel.Information, "Restored the {ConnectionType} connection to {EndPoint}")]
+    public static partial void ConnectionRestored(ILogger logger, string connectionType, string endPoint);
 
     [LoggerMessage(42, LogLevel.Warning, "Could not subscribe {Handler} to '{Channel}'; retrying in {Delay}")]
     public static partial void SubscribeFailed(ILogger logger, string handler, string channel, TimeSpan delay, Exception exception);

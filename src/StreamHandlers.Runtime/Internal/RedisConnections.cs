@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -23,8 +26,12 @@ internal sealed class RedisConnections : IAsyncDisposable
     private IConnectionMultiplexer? _shared;
     private bool _ownsShared;
 
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<(string, ConnectionType), bool> _down = new();
+
     public RedisConnections(IServiceProvider services, IOptions<StreamHandlersOptions> options)
     {
+        _logger = services.GetService<ILoggerFactory>()?.CreateLogger("StreamHandlers.Connection") ?? NullLogger.Instance;
         _services = services;
         _options = options.Value;
     }
@@ -42,18 +49,24 @@ internal sealed class RedisConnections : IAsyncDisposable
         {
             if (_shared is null)
             {
+                IConnectionMultiplexer connection;
                 var registered = _services.GetService<IConnectionMultiplexer>();
                 if (registered is not null)
                 {
-                    _shared = registered;
+                    connection = registered;
                 }
                 else
                 {
                     var configuration = BaseConfiguration();
                     configuration.ClientName ??= "StreamHandlers";
-                    _shared = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+                    connection = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
                     _ownsShared = true;
                 }
+
+                // One line when a connection is lost and one when it is back, however many reconnect attempts lie between.
+                connection.ConnectionFailed += OnConnectionFailed;
+                connection.ConnectionRestored += OnConnectionRestored;
+                Volatile.Write(ref _shared, connection);
             }
 
             return _shared;
@@ -85,8 +98,32 @@ internal sealed class RedisConnections : IAsyncDisposable
         return await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
     }
 
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        var endPoint = e.EndPoint?.ToString() ?? "?";
+        if (_down.TryAdd((endPoint, e.ConnectionType), true))
+        {
+            Log.ConnectionLost(_logger, e.ConnectionType == ConnectionType.Subscription ? "Pub/Sub" : "command", endPoint, e.FailureType.ToString());
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        var endPoint = e.EndPoint?.ToString() ?? "?";
+        if (_down.TryRemove((endPoint, e.ConnectionType), out _))
+        {
+            Log.ConnectionRestored(_logger, e.ConnectionType == ConnectionType.Subscription ? "Pub/Sub" : "command", endPoint);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_shared is not null)
+        {
+            _shared.ConnectionFailed -= OnConnectionFailed;
+            _shared.ConnectionRestored -= OnConnectionRestored;
+        }
+
         if (_ownsShared && _shared is not null)
         {
             await _shared.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);

@@ -18,6 +18,7 @@ internal sealed class StreamConsumer
 {
     private readonly StreamHandlerDescriptor _handler;
     private readonly RedisConnections _connections;
+    private readonly IServiceProvider _services;
     private readonly IServiceScopeFactory _scopes;
     private readonly MessageSerializer _serializer;
     private readonly string _consumer;
@@ -29,11 +30,12 @@ internal sealed class StreamConsumer
     private RedisValue _lastSeenId = RedisValue.Null;
     private bool _groupReady;
 
-    public StreamConsumer(StreamHandlerDescriptor handler, RedisConnections connections, IServiceScopeFactory scopes, MessageSerializer serializer, string consumer, ILogger logger)
+    public StreamConsumer(StreamHandlerDescriptor handler, RedisConnections connections, IServiceProvider services, MessageSerializer serializer, string consumer, ILogger logger)
     {
         _handler = handler;
         _connections = connections;
-        _scopes = scopes;
+        _services = services;
+        _scopes = services.GetRequiredService<IServiceScopeFactory>();
         _serializer = serializer;
         _consumer = consumer;
         _logger = logger;
@@ -220,10 +222,11 @@ internal sealed class StreamConsumer
             return;
         }
 
-        var scope = _scopes.CreateAsyncScope();
+        // A scope per entry only when the handler takes something from it.
+        AsyncServiceScope? scope = _handler.UsesServices ? _scopes.CreateAsyncScope() : null;
         try
         {
-            await _handler.Invoker(new StreamInvocation(context, scope.ServiceProvider, _serializer, abortHandlers)).ConfigureAwait(false);
+            await _handler.Invoker(new StreamInvocation(context, scope?.ServiceProvider ?? _services, _serializer, abortHandlers)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MessageBindingException or DeadLetterException)
         {
@@ -237,7 +240,10 @@ internal sealed class StreamConsumer
         }
         finally
         {
-            await scope.DisposeAsync().ConfigureAwait(false);
+            if (scope is { } owned)
+            {
+                await owned.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         await StreamCommands.AckAsync(database, _stream, _handler.Group, entry.Id).ConfigureAwait(false);

@@ -20,7 +20,7 @@ internal sealed class StreamHandlersHostedService : IHostedService, IDisposable
 
     private readonly HandlerCatalog _catalog;
     private readonly RedisConnections _connections;
-    private readonly IServiceScopeFactory _scopes;
+    private readonly IServiceProvider _services;
     private readonly StreamHandlersOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -33,13 +33,13 @@ internal sealed class StreamHandlersHostedService : IHostedService, IDisposable
     public StreamHandlersHostedService(
         HandlerCatalog catalog,
         RedisConnections connections,
-        IServiceScopeFactory scopes,
+        IServiceProvider services,
         IOptions<StreamHandlersOptions> options,
         ILoggerFactory loggerFactory)
     {
         _catalog = catalog;
         _connections = connections;
-        _scopes = scopes;
+        _services = services;
         _options = options.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("StreamHandlers");
@@ -57,13 +57,13 @@ internal sealed class StreamHandlersHostedService : IHostedService, IDisposable
         foreach (var handler in _catalog.StreamHandlers.Where(h => filter?.Invoke(h) ?? true))
         {
             var logger = _loggerFactory.CreateLogger(handler.HandlerType.FullName ?? "StreamHandlers");
-            _consumers.Add(new StreamConsumer(handler, _connections, _scopes, serializer, _options.ConsumerName, logger));
+            _consumers.Add(new StreamConsumer(handler, _connections, _services, serializer, _options.ConsumerName, logger));
         }
 
         foreach (var subscriber in _catalog.ChannelSubscribers.Where(s => filter?.Invoke(s) ?? true))
         {
             var logger = _loggerFactory.CreateLogger(subscriber.HandlerType.FullName ?? "StreamHandlers");
-            _subscriptions.Add(new ChannelSubscription(subscriber, _connections, _scopes, serializer, logger));
+            _subscriptions.Add(new ChannelSubscription(subscriber, _connections, _services, serializer, _options.SubscriberQueueCapacity, logger));
         }
 
         if (_consumers.Count + _subscriptions.Count == 0)

@@ -44,6 +44,11 @@ internal sealed class StreamHandlersOptionsValidator(IServiceProviderIsService i
             failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.ShutdownTimeout)} must not be negative (it is {options.ShutdownTimeout}).");
         }
 
+        if (options.SubscriberQueueCapacity < 1)
+        {
+            failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.SubscriberQueueCapacity)} must be at least 1 (it is {options.SubscriberQueueCapacity}).");
+        }
+
         if (options.JsonSerializerOptions is null)
         {
             failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.JsonSerializerOptions)} must not be null.");
