@@ -98,8 +98,9 @@ internal static class Emitter
         return writer.ToString();
     }
 
+    /// <summary><c>{Namespace}.{Type}.g.cs</c>; '@' of escaped keywords is left out, as hint names do not allow it.</summary>
     public static string HintName(HandlerSpec handler) =>
-        handler.ContainingTypeDisplayName.Replace('<', '[').Replace('>', ']') + ".g.cs";
+        handler.ContainingTypeDisplayName.Replace("@", string.Empty) + ".g.cs";
 
     private static SourceWriter Header()
     {
@@ -139,6 +140,8 @@ internal static class Emitter
         }
 
         writer.WriteLine($"HandlerType = typeof({handler.ContainingTypeName}),");
+        var usesServices = !handler.IsStatic || handler.Parameters.Any(p => p.Kind is ParameterKind.RequiredService or ParameterKind.OptionalService);
+        writer.WriteLine($"UsesServices = {(usesServices ? "true" : "false")},");
         writer.WriteLine($"HandlerName = {handlerName},");
         writer.WriteLine($"Invoker = {invoker},");
         writer.CloseBrace(");");
@@ -147,7 +150,7 @@ internal static class Emitter
     private static void WriteInvoker(SourceWriter writer, HandlerSpec handler, string name)
     {
         var invocationType = handler.Kind == HandlerKind.Stream ? "StreamInvocation" : "ChannelInvocation";
-        writer.WriteLine($"/// <summary>Binds a message to <see cref=\"{handler.ContainingTypeName}.{handler.MethodName}\"/> and calls it.</summary>");
+        writer.WriteLine($"/// <summary>Binds a message to <c>{Xml(handler.ContainingTypeDisplayName)}.{handler.MethodName}</c> and calls it.</summary>");
         using (writer.Block($"private static global::System.Threading.Tasks.ValueTask {name}({Infrastructure}.{invocationType} invocation)"))
         {
             var arguments = new List<string>();
@@ -189,7 +192,7 @@ internal static class Emitter
                 target = "handler";
             }
 
-            var call = $"{target}.{handler.MethodName}({string.Join(", ", arguments)})";
+            var call = $"{target}.{Identifier(handler.MethodName)}({string.Join(", ", arguments)})";
             switch (handler.ReturnKind)
             {
                 case ReturnKind.Void:
@@ -210,8 +213,7 @@ internal static class Emitter
     {
         MessageKind.String => handler.Kind == HandlerKind.Stream ? "invocation.ReadData()" : "invocation.ReadString()",
         MessageKind.StreamEntry => "invocation.Context.Entry",
-        _ when handler.MessageTypeName.EndsWith("?") =>
-            $"invocation.ReadJsonOrNull<{handler.MessageTypeName.TrimEnd('?')}>()",
+        MessageKind.NullableJson => $"invocation.ReadJsonOrNull<{handler.MessageTypeName}>()",
         _ => $"invocation.ReadJson<{handler.MessageTypeName}>()",
     };
 
@@ -224,8 +226,31 @@ internal static class Emitter
 
     private static string InvokerName(HandlerSpec handler, int index) => $"Invoke{handler.MethodName}{index}";
 
+    /// <summary>
+    /// A readable class name from the type's name, made unique by a hash of its fully qualified name: <c>A.B_C</c>
+    /// and <c>A_B.C</c>, or a namespace and a nested type of the same dotted name, never meet.
+    /// </summary>
     private static string ClassName(HandlerSpec handler) =>
-        new string(handler.ContainingTypeDisplayName.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray()) + "_Handlers";
+        new string(handler.ContainingTypeDisplayName.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray())
+        + "_Handlers_" + StableHash(handler.ContainingTypeName);
+
+    /// <summary>FNV-1a over the UTF-16 code units: stable across processes and platforms, unlike string.GetHashCode.</summary>
+    private static string StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = unchecked((hash ^ c) * 16777619u);
+        }
+
+        return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A method name as C# must write it: keywords (a method named <c>@event</c>) take their '@'.</summary>
+    private static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 }

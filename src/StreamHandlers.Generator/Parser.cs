@@ -44,7 +44,7 @@ internal static class Parser
         var handlerName = DisplayName(method);
 
         // Half-typed code in the editor: the compiler already reports the error, so stay quiet and emit nothing.
-        if (method.ReturnType.TypeKind == TypeKind.Error || method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Error))
+        if (ContainsErrorType(method.ReturnType) || method.Parameters.Any(p => ContainsErrorType(p.Type)))
         {
             return MethodParseResult.Empty;
         }
@@ -175,7 +175,8 @@ internal static class Parser
                 {
                     RefKind.Ref => "ref",
                     RefKind.Out => "out",
-                    _ => "in",
+                    RefKind.In => "in",
+                    _ => "ref readonly",
                 };
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ByRefParameter, location, parameter.Name, handlerName, modifier));
                 valid = false;
@@ -218,13 +219,12 @@ internal static class Parser
                 }
                 else
                 {
-                    messageKind = MessageKind.Json;
+                    // A nullable message type (Order?, int?) accepts the JSON literal null.
+                    var acceptsNull = type.IsReferenceType
+                        ? parameter.NullableAnnotation == NullableAnnotation.Annotated
+                        : type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+                    messageKind = acceptsNull ? MessageKind.NullableJson : MessageKind.Json;
                     messageType = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeNameFormat);
-                    if (type.IsReferenceType && parameter.NullableAnnotation == NullableAnnotation.Annotated)
-                    {
-                        // A nullable message type accepts the JSON literal null.
-                        messageType += "?";
-                    }
                 }
 
                 parameters.Add(new ParameterSpec(ParameterKind.Message, messageType));
@@ -282,6 +282,11 @@ internal static class Parser
             return null;
         }
 
+        if (attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
+        {
+            return null;
+        }
+
         stream = attribute.ConstructorArguments[0].Value as string ?? string.Empty;
         string? group = null;
         string? deadLetterStream = null;
@@ -289,11 +294,17 @@ internal static class Parser
 
         foreach (var named in attribute.NamedArguments)
         {
+            // A value the compiler could not evaluate is its error, not ours; null means "use the default".
+            if (named.Value.Kind == TypedConstantKind.Error)
+            {
+                continue;
+            }
+
             var value = named.Value.Value;
             switch (named.Key)
             {
-                case "Group": group = value as string ?? string.Empty; break;
-                case "DeadLetterStream": deadLetterStream = value as string ?? string.Empty; break;
+                case "Group": group = value as string; break;
+                case "DeadLetterStream": deadLetterStream = value as string; break;
                 case "MaxRetries": maxRetries = value is int a ? a : maxRetries; break;
                 case "BatchSize": batchSize = value is int b ? b : batchSize; break;
                 case "Concurrency": concurrency = value is int c ? c : concurrency; break;
@@ -319,6 +330,16 @@ internal static class Parser
         CheckRange(attribute, "Concurrency", concurrency, 1, handlerName, diagnostics);
         CheckRange(attribute, "RetryDelayMs", retryDelayMs, 0, handlerName, diagnostics);
         CheckRange(attribute, "ClaimIdleMs", claimIdleMs, 1, handlerName, diagnostics);
+        if (start is not (0 or 1))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.ValueOutOfRange,
+                ArgumentLocation(attribute, "Start"),
+                "Start",
+                start.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                handlerName,
+                "of StreamStart.NewEntries or StreamStart.Beginning"));
+        }
 
         group ??= FullMetadataName(method.ContainingType) + "." + method.Name;
         deadLetterStream ??= stream + ":dlq";
@@ -340,11 +361,21 @@ internal static class Parser
             return null;
         }
 
+        if (attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
+        {
+            return null;
+        }
+
         channel = attribute.ConstructorArguments[0].Value as string ?? string.Empty;
         bool pattern = false, sharded = false;
         var concurrency = 1;
         foreach (var named in attribute.NamedArguments)
         {
+            if (named.Value.Kind == TypedConstantKind.Error)
+            {
+                continue;
+            }
+
             var value = named.Value.Value;
             switch (named.Key)
             {
@@ -407,6 +438,16 @@ internal static class Parser
         return LocationInfo.From(syntax);
     }
 
+    /// <summary>Whether a type is, or is built from, a type the compiler could not resolve.</summary>
+    private static bool ContainsErrorType(ITypeSymbol type) => type switch
+    {
+        { TypeKind: TypeKind.Error } => true,
+        IArrayTypeSymbol array => ContainsErrorType(array.ElementType),
+        IPointerTypeSymbol pointer => ContainsErrorType(pointer.PointedAtType),
+        INamedTypeSymbol { IsGenericType: true } named => named.TypeArguments.Any(ContainsErrorType),
+        _ => false,
+    };
+
     private static ParameterKind? Role(ITypeSymbol type, KnownTypes known)
     {
         if (SymbolEqualityComparer.Default.Equals(type, known.StreamContext))
@@ -442,6 +483,11 @@ internal static class Parser
 
         foreach (var type in ContainingTypes(method))
         {
+            if (type.IsFileLocal)
+            {
+                return ($"its containing type '{type.Name}'", "file-local");
+            }
+
             if (Hidden(type.DeclaredAccessibility))
             {
                 return ($"its containing type '{type.Name}'", AccessibilityText(type.DeclaredAccessibility));

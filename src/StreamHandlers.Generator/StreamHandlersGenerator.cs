@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -85,11 +86,19 @@ public sealed class StreamHandlersGenerator : IIncrementalGenerator
                 .ToImmutableArray())
             .ToImmutableArray();
 
+        // A namespace and a nested type can share a dotted name; the later one (in ordinal order) gets a suffix.
+        var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var typeHandlers in byType)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             var (hintName, source) = Emitter.EmitType(typeHandlers);
-            context.AddSource(hintName, source);
+            var unique = hintName;
+            for (var n = 2; !hintNames.Add(unique); n++)
+            {
+                unique = hintName.Substring(0, hintName.Length - ".g.cs".Length) + "." + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+            }
+
+            context.AddSource(unique, source);
         }
 
         context.AddSource("StreamHandlers.Registration.g.cs", Emitter.EmitRegistration(byType.Select(t => t[0]).ToImmutableArray()));

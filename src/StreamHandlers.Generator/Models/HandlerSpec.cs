@@ -25,6 +25,9 @@ internal enum MessageKind
 
     /// <summary>Any other type, read as JSON.</summary>
     Json,
+
+    /// <summary>A nullable type (<c>Order?</c>, <c>int?</c>), read as JSON where the literal null is allowed.</summary>
+    NullableJson,
 }
 
 internal enum ParameterKind
