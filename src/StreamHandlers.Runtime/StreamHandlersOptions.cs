@@ -35,6 +35,12 @@ public sealed class StreamHandlersOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a consumer of a group may be idle, with no pending entries, before housekeeping removes it from
+    /// the group (default 1 hour). A consumer with pending entries is never removed.
+    /// </summary>
+    public TimeSpan IdleConsumerTimeout { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The JSON options for messages that are neither strings nor raw entries (default: <see cref="JsonSerializerDefaults.Web"/>).</summary>
     public JsonSerializerOptions JsonSerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
 

@@ -33,14 +33,23 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Error, "Handler {Handler} failed outside of a message; retrying in {Delay}")]
     public static partial void LoopError(ILogger logger, string handler, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(30, LogLevel.Warning, "Handler {Handler} failed on entry {Id} of stream '{Stream}' (delivery {Delivery}); it stays pending for redelivery")]
-    public static partial void HandlerFailed(ILogger logger, string handler, string stream, string id, long delivery, Exception exception);
+    [LoggerMessage(30, LogLevel.Warning, "Handler {Handler} failed on entry {Id} of stream '{Stream}' (attempt {Attempt}); retrying in {Delay} ({Suppressed} more failure(s) since the last report)")]
+    public static partial void HandlerFailed(ILogger logger, string handler, string stream, string id, long attempt, TimeSpan delay, long suppressed, Exception exception);
 
     [LoggerMessage(31, LogLevel.Warning, "Entry {Id} of stream '{Stream}' was moved to dead-letter stream '{DeadLetterStream}' after {Attempts} attempt(s): {Reason}")]
     public static partial void DeadLettered(ILogger logger, string stream, string id, string deadLetterStream, long attempts, string reason);
 
     [LoggerMessage(32, LogLevel.Warning, "Handler {Handler} did not finish within the shutdown timeout of {Timeout}; its cancellation token was cancelled and unacknowledged entries stay pending")]
     public static partial void ShutdownTimedOut(ILogger logger, string handler, TimeSpan timeout);
+
+    [LoggerMessage(34, LogLevel.Warning, "Pending entries {Ids} of stream '{Stream}' (group '{Group}') no longer exist (trimmed or deleted) and were acknowledged ({Suppressed} more since the last report)")]
+    public static partial void PendingEntryGone(ILogger logger, string stream, string group, string ids, long suppressed);
+
+    [LoggerMessage(35, LogLevel.Information, "Handler {Handler} claimed {Count} entries of stream '{Stream}' (group '{Group}') left pending by a consumer that stopped")]
+    public static partial void Claimed(ILogger logger, string handler, int count, string stream, string group);
+
+    [LoggerMessage(36, LogLevel.Information, "Removed consumer '{Consumer}' of stream '{Stream}' (group '{Group}'): no pending entries and idle for {Idle}")]
+    public static partial void ConsumerRemoved(ILogger logger, string consumer, string stream, string group, TimeSpan idle);
 
     [LoggerMessage(33, LogLevel.Debug, "Handler {Handler} handled entry {Id} of stream '{Stream}'")]
     public static partial void Handled(ILogger logger, string handler, string stream, string id);

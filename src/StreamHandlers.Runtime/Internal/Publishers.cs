@@ -21,7 +21,7 @@ internal sealed class StreamPublisher(RedisConnections connections, IOptions<Str
 
         // XADD stream [MAXLEN ~ n] * data value
         var id = await database
-            .StreamAddAsync(stream, StreamFields.Data, value, maxLength: (int?)maxLength, useApproximateMaxLength: true)
+            .StreamAddAsync(stream, StreamFields.Data, value, maxLength: maxLength, useApproximateMaxLength: true, limit: null, trimMode: StreamTrimMode.KeepReferences)
             .WaitAsync(cancellationToken)
             .ConfigureAwait(false);
         return id.ToString();

@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,36 +14,87 @@ using StreamHandlers.Infrastructure;
 namespace StreamHandlers.Internal;
 
 /// <summary>
-/// The consume loop of one stream handler: make sure the group exists, block on the server for new entries,
-/// handle them, and acknowledge each one only after its handler completed.
+/// The consume loop of one stream handler. A reader blocks on the server for new entries (on a connection of its
+/// own) and, while a backlog lasts, keeps several plain reads in flight on the shared connection; workers handle
+/// the entries, <see cref="StreamHandlerDescriptor.Concurrency"/> at a time; each entry is acknowledged only after
+/// its handler completed. A maintenance tick retries failed entries after their backoff, keeps this consumer's
+/// entries from being claimed while it lives, claims entries left by consumers that stopped, and removes idle
+/// consumers.
 /// </summary>
 internal sealed class StreamConsumer
 {
+    /// <summary>
+    /// Entries asked for by the plain reads in flight while a backlog lasts: with the default batch of 16 that is
+    /// 16 reads at once, so that round trips overlap instead of the batch growing.
+    /// </summary>
+    private const int PipelinedEntries = 256;
+
+    /// <summary>Ids per keep-alive or retry claim: one script call each.</summary>
+    private const int ClaimBatch = 256;
+
     private readonly StreamHandlerDescriptor _handler;
     private readonly RedisConnections _connections;
     private readonly IServiceProvider _services;
     private readonly IServiceScopeFactory _scopes;
     private readonly MessageSerializer _serializer;
     private readonly string _consumer;
+    private readonly TimeSpan _idleConsumerTimeout;
     private readonly ILogger _logger;
     private readonly RedisKey _stream;
     private readonly RedisKey _deadLetterStream;
+    private readonly Channel<Delivery> _work;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentDictionary<RedisValue, OwnedEntry> _owned = new();
+    private readonly AckBatcher _acks;
+    private readonly RateLimitedLog _failureReports = new(TimeSpan.FromSeconds(10));
+    private readonly RateLimitedLog _goneReports = new(TimeSpan.FromSeconds(10));
+    private readonly long _keepAliveEvery;
+    private readonly long _autoClaimEvery;
+    private readonly long _housekeepingEvery;
+    private readonly TimeSpan _tick;
+    private readonly int _pipelinedReads;
 
-    // The id of the last entry read, so that a group recreated after NOGROUP skips nothing added later.
+    private IDatabase? _database;
     private RedisValue _lastSeenId = RedisValue.Null;
     private bool _groupReady;
 
-    public StreamConsumer(StreamHandlerDescriptor handler, RedisConnections connections, IServiceProvider services, MessageSerializer serializer, string consumer, ILogger logger)
+    public StreamConsumer(StreamHandlerDescriptor handler, RedisConnections connections, IServiceProvider services, MessageSerializer serializer, StreamHandlersOptions options, ILogger logger)
     {
         _handler = handler;
         _connections = connections;
         _services = services;
         _scopes = services.GetRequiredService<IServiceScopeFactory>();
         _serializer = serializer;
-        _consumer = consumer;
+        _consumer = options.ConsumerName;
+        _idleConsumerTimeout = options.IdleConsumerTimeout;
         _logger = logger;
         _stream = handler.Stream;
         _deadLetterStream = handler.DeadLetterStream;
+        _pipelinedReads = Math.Clamp(PipelinedEntries / handler.BatchSize, 2, 16);
+
+        // The reader takes a slot per entry it reads, so that it never reads far ahead of the workers. Retries and
+        // claimed entries bypass the slots: the maintenance tick must never wait on the workers, or keep-alive
+        // would stall behind a slow handler.
+        _slots = new SemaphoreSlim(Math.Max(handler.BatchSize * (_pipelinedReads + 1), handler.Concurrency * 2));
+        _work = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions
+        {
+            SingleReader = handler.Concurrency == 1,
+            SingleWriter = false,
+        });
+        _acks = new AckBatcher(() => _database!, _stream, handler.Group, ids =>
+        {
+            foreach (var id in ids)
+            {
+                _owned.TryRemove(id, out _);
+            }
+        });
+
+        // Keep-alive well inside ClaimIdleMs, so that a live consumer's entries are never idle long enough to be claimed.
+        _keepAliveEvery = Ticks(TimeSpan.FromMilliseconds(Math.Max(handler.ClaimIdleMs / 3, 1)));
+        _autoClaimEvery = Ticks(TimeSpan.FromMilliseconds(Math.Clamp(handler.ClaimIdleMs / 2, 50, 30_000)));
+        _housekeepingEvery = Ticks(TimeSpan.FromTicks(Math.Clamp(_idleConsumerTimeout.Ticks / 2, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerMinute)));
+        var tickMs = Math.Clamp(Math.Min(handler.RetryDelayMs / 4, handler.ClaimIdleMs / 4), 10, 250);
+        _tick = TimeSpan.FromMilliseconds(tickMs);
     }
 
     public StreamHandlerDescriptor Handler => _handler;
@@ -54,8 +108,7 @@ internal sealed class StreamConsumer
     {
         try
         {
-            var database = (await _connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
-            await EnsureGroupAsync(database).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await EnsureGroupAsync(await DatabaseAsync(cancellationToken).ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
             _groupReady = true;
         }
         catch (Exception ex) when (ex is OperationCanceledException || RedisErrors.IsConnectionProblem(ex))
@@ -66,14 +119,38 @@ internal sealed class StreamConsumer
 
     /// <summary>
     /// Runs until <paramref name="stopReading"/> is cancelled, then returns once the handlers it started have
-    /// finished; <paramref name="abortHandlers"/> is what those handlers see as their cancellation token.
+    /// finished and their entries are acknowledged; <paramref name="abortHandlers"/> is what those handlers see as
+    /// their cancellation token.
     /// </summary>
     public async Task RunAsync(CancellationToken stopReading, CancellationToken abortHandlers)
     {
         // Never run the loop on the caller's thread: the host's start-up must not wait for the server.
         await Task.Yield();
 
+        using var stopMaintenance = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, _handler.Concurrency).Select(_ => WorkAsync(stopReading, abortHandlers)).ToArray();
+        var maintenance = MaintainAsync(stopMaintenance.Token);
+
+        await ReadAsync(stopReading).ConfigureAwait(false);
+
+        // Reading has stopped. Handlers in flight finish (the host cancels abortHandlers after ShutdownTimeout);
+        // their entries stay alive meanwhile, and are acknowledged as they finish.
+        _work.Writer.TryComplete();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        stopMaintenance.Cancel();
+        await maintenance.ConfigureAwait(false);
+
+        using var finalWrites = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _acks.FlushAsync(finalWrites.Token).ConfigureAwait(false);
+
+        // What is still ours was not completed: not started, waiting for a retry, or cancelled by shutdown.
+        await HandBackAsync([.. _owned.Keys]).ConfigureAwait(false);
+    }
+
+    private async Task ReadAsync(CancellationToken stopReading)
+    {
         var backoff = new Backoff();
+        var backlog = false;
         long? outageStarted = null;
         ConnectionMultiplexer? reader = null;
         try
@@ -82,19 +159,44 @@ internal sealed class StreamConsumer
             {
                 try
                 {
-                    var database = (await _connections.GetSharedAsync(stopReading).ConfigureAwait(false)).GetDatabase();
-                    reader ??= await _connections.CreateDedicatedAsync($"{_handler.Stream}/{_handler.Group}").WaitAsync(stopReading).ConfigureAwait(false);
-
+                    var database = await DatabaseAsync(stopReading).ConfigureAwait(false);
                     if (!_groupReady)
                     {
                         await EnsureGroupAsync(database).ConfigureAwait(false);
                         _groupReady = true;
                     }
 
-                    var entries = await StreamCommands
-                        .ReadGroupAsync(reader.GetDatabase(), _stream, _handler.Group, _consumer, _handler.BatchSize, RedisConnections.BlockTimeout)
-                        .WaitAsync(stopReading)
-                        .ConfigureAwait(false);
+                    var wanted = backlog ? _handler.BatchSize * _pipelinedReads : _handler.BatchSize;
+                    await TakeSlotsAsync(wanted, stopReading).ConfigureAwait(false);
+                    StreamEntry[] entries;
+                    try
+                    {
+                        if (backlog)
+                        {
+                            entries = await ReadPipelinedAsync(database).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            reader ??= await _connections.CreateDedicatedAsync($"{_handler.Stream}/{_handler.Group}").WaitAsync(stopReading).ConfigureAwait(false);
+                            entries = await StreamCommands
+                                .ReadGroupBlockingAsync(reader.GetDatabase(), _stream, _handler.Group, _consumer, _handler.BatchSize, RedisConnections.BlockTimeout)
+                                .WaitAsync(stopReading)
+                                .ConfigureAwait(false);
+                        }
+                    }
+                    catch
+                    {
+                        _slots.Release(wanted);
+                        throw;
+                    }
+
+                    if (entries.Length < wanted)
+                    {
+                        _slots.Release(wanted - entries.Length);
+                    }
+
+                    Dispatch(entries);
+                    backlog = entries.Length == wanted;
 
                     if (outageStarted is { } started)
                     {
@@ -103,11 +205,6 @@ internal sealed class StreamConsumer
                     }
 
                     backoff.Reset();
-                    if (entries.Length > 0)
-                    {
-                        _lastSeenId = entries[^1].Id;
-                        await HandleBatchAsync(database, entries, stopReading, abortHandlers).ConfigureAwait(false);
-                    }
                 }
                 catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
                 {
@@ -115,8 +212,12 @@ internal sealed class StreamConsumer
                 }
                 catch (Exception ex) when (RedisErrors.IsNoGroup(ex))
                 {
+                    // The stream or the group was deleted: nothing pending survives that, so forget it and recreate
+                    // the group after the last entry seen, which skips nothing added since.
                     Log.GroupMissing(_logger, _handler.Stream, _handler.Group);
                     _groupReady = false;
+                    backlog = false;
+                    _owned.Clear();
                     await backoff.DelayAsync(stopReading).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (RedisErrors.IsConnectionProblem(ex))
@@ -128,12 +229,14 @@ internal sealed class StreamConsumer
                         Log.Outage(_logger, _handler.HandlerName, ex);
                     }
 
+                    backlog = false;
                     await backoff.DelayAsync(stopReading).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
                     var delay = backoff.Next;
                     Log.LoopError(_logger, _handler.HandlerName, delay, ex);
+                    backlog = false;
                     await Backoff.DelayAsync(delay, stopReading).ConfigureAwait(false);
                 }
             }
@@ -149,94 +252,132 @@ internal sealed class StreamConsumer
         }
     }
 
-    private async Task EnsureGroupAsync(IDatabase database)
+    /// <summary>Several plain reads in flight at once on the shared connection; the server answers them in order.</summary>
+    private async Task<StreamEntry[]> ReadPipelinedAsync(IDatabase database)
     {
-        // After NOGROUP, start after the last entry this loop saw; the first time, where the attribute says.
-        var recreating = !_lastSeenId.IsNull;
-        var created = await StreamCommands.CreateGroupAsync(database, _stream, _handler.Group, _handler.Start, recreating ? _lastSeenId : RedisValue.Null).ConfigureAwait(false);
-        if (created)
+        var reads = new Task<StreamEntry[]>[_pipelinedReads];
+        for (var i = 0; i < reads.Length; i++)
         {
-            Log.GroupCreated(_logger, _handler.Stream, _handler.Group, _handler.Start);
+            reads[i] = StreamCommands.ReadGroupAsync(database, _stream, _handler.Group, _consumer, _handler.BatchSize);
+        }
+
+        var batches = await Task.WhenAll(reads).ConfigureAwait(false);
+        return batches.Length == 1 ? batches[0] : [.. batches.SelectMany(b => b)];
+    }
+
+    private async Task TakeSlotsAsync(int count, CancellationToken stopReading)
+    {
+        for (var taken = 0; taken < count; taken++)
+        {
+            try
+            {
+                await _slots.WaitAsync(stopReading).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                if (taken > 0)
+                {
+                    _slots.Release(taken);
+                }
+
+                throw;
+            }
         }
     }
 
-    private async Task HandleBatchAsync(IDatabase database, StreamEntry[] entries, CancellationToken stopReading, CancellationToken abortHandlers)
+    private void Dispatch(StreamEntry[] entries)
     {
-        if (_handler.Concurrency == 1)
+        if (entries.Length == 0)
         {
-            // In stream order, one at a time. Entries not yet started when the host stops stay pending.
-            foreach (var entry in entries)
+            return;
+        }
+
+        _lastSeenId = entries[^1].Id;
+        foreach (var entry in entries)
+        {
+            _owned[entry.Id] = new OwnedEntry(1);
+            _work.Writer.TryWrite(new Delivery(entry, 1, FromReader: true));
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken stopReading, CancellationToken abortHandlers)
+    {
+        await Task.Yield();
+        var reader = _work.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var delivery))
             {
-                if (stopReading.IsCancellationRequested)
+                if (delivery.FromReader)
                 {
-                    return;
+                    _slots.Release();
                 }
 
-                await HandleEntryAsync(database, entry, abortHandlers).ConfigureAwait(false);
+                if (stopReading.IsCancellationRequested)
+                {
+                    // Reading stopped: only handlers already running get the shutdown timeout; the rest is handed back.
+                    continue;
+                }
+
+                try
+                {
+                    await HandleAsync(delivery, abortHandlers).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // Only the server can fail here (an XACK or dead-letter write): the entry stays pending and is
+                    // retried or claimed, and the worker goes on with the next one.
+                    if (_owned.TryGetValue(delivery.Entry.Id, out var owned))
+                    {
+                        owned.RetryAt = Stopwatch.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(_handler.RetryDelayMs));
+                    }
+
+                    if (!RedisErrors.IsConnectionProblem(ex))
+                    {
+                        Log.LoopError(_logger, _handler.HandlerName, TimeSpan.FromMilliseconds(_handler.RetryDelayMs), ex);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task HandleAsync(Delivery delivery, CancellationToken abortHandlers)
+    {
+        var entry = delivery.Entry;
+        var database = _database!;
+        if (entry.Values is null)
+        {
+            // A pending entry whose data was trimmed or deleted: nothing to handle, nothing to keep.
+            await StreamCommands.AckAsync(database, _stream, _handler.Group, [entry.Id]).ConfigureAwait(false);
+            _owned.TryRemove(entry.Id, out _);
+            if (_goneReports.ShouldLog(out var more))
+            {
+                Log.PendingEntryGone(_logger, _handler.Stream, _handler.Group, entry.Id.ToString(), more);
             }
 
             return;
         }
 
-        using var slots = new SemaphoreSlim(_handler.Concurrency);
-        var running = new List<Task>(entries.Length);
-        foreach (var entry in entries)
+        var context = new StreamMessageContext(_handler.Stream, _handler.Group, _consumer, entry, delivery.DeliveryCount);
+        var maxAttempts = 1L + _handler.MaxRetries;
+        if (delivery.DeliveryCount > maxAttempts)
         {
-            try
-            {
-                await slots.WaitAsync(stopReading).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            running.Add(HandleAndReleaseAsync(entry));
-        }
-
-        await Task.WhenAll(running).ConfigureAwait(false);
-
-        async Task HandleAndReleaseAsync(StreamEntry entry)
-        {
-            try
-            {
-                await HandleEntryAsync(database, entry, abortHandlers).ConfigureAwait(false);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }
-    }
-
-    private async Task HandleEntryAsync(IDatabase database, StreamEntry entry, CancellationToken abortHandlers)
-    {
-        // Ensure the handler starts on the thread pool, away from the read loop.
-        await Task.Yield();
-
-        var context = new StreamMessageContext(_handler.Stream, _handler.Group, _consumer, entry, deliveryCount: 1);
-        if (entry.Values is null)
-        {
-            // Pending entry whose data was trimmed or deleted: nothing to handle, nothing to keep.
-            await StreamCommands.AckAsync(database, _stream, _handler.Group, entry.Id).ConfigureAwait(false);
+            // Claimed from a consumer that stopped, with every attempt already spent (a crash each time, perhaps).
+            await DeadLetterAsync(database, context, delivery.DeliveryCount - 1, "AttemptsExhausted",
+                $"The entry was delivered {delivery.DeliveryCount - 1} time(s) without success, the most that MaxRetries = {_handler.MaxRetries} allows.").ConfigureAwait(false);
             return;
         }
 
         // A scope per entry only when the handler takes something from it.
         AsyncServiceScope? scope = _handler.UsesServices ? _scopes.CreateAsyncScope() : null;
+        Exception? failure = null;
         try
         {
             await _handler.Invoker(new StreamInvocation(context, scope?.ServiceProvider ?? _services, _serializer, abortHandlers)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is MessageBindingException or DeadLetterException)
-        {
-            await DeadLetterAsync(database, context, ex).ConfigureAwait(false);
-            return;
-        }
         catch (Exception ex)
         {
-            Log.HandlerFailed(_logger, _handler.HandlerName, _handler.Stream, context.Id, context.DeliveryCount, ex);
-            return;
+            failure = ex;
         }
         finally
         {
@@ -246,11 +387,281 @@ internal sealed class StreamConsumer
             }
         }
 
-        await StreamCommands.AckAsync(database, _stream, _handler.Group, entry.Id).ConfigureAwait(false);
-        Log.Handled(_logger, _handler.HandlerName, _handler.Stream, context.Id);
+        switch (failure)
+        {
+            case null:
+                _acks.Add(entry.Id);
+                return;
+            case MessageBindingException or DeadLetterException:
+                await DeadLetterAsync(database, context, delivery.DeliveryCount, failure).ConfigureAwait(false);
+                return;
+            case OperationCanceledException when abortHandlers.IsCancellationRequested:
+                // Cancelled by shutdown: not a failed attempt; it stays pending for redelivery.
+                return;
+        }
+
+        if (delivery.DeliveryCount >= maxAttempts)
+        {
+            await DeadLetterAsync(database, context, delivery.DeliveryCount, failure).ConfigureAwait(false);
+            return;
+        }
+
+        // Retry after RetryDelayMs × 2^(retry − 1), counted by the server's delivery counter.
+        var delay = TimeSpan.FromMilliseconds(_handler.RetryDelayMs * Math.Pow(2, delivery.DeliveryCount - 1));
+        if (_owned.TryGetValue(entry.Id, out var entryState))
+        {
+            entryState.Deliveries = delivery.DeliveryCount;
+            entryState.RetryAt = Stopwatch.GetTimestamp() + Ticks(delay);
+        }
+
+        if (_failureReports.ShouldLog(out var suppressed))
+        {
+            Log.HandlerFailed(_logger, _handler.HandlerName, _handler.Stream, context.Id, delivery.DeliveryCount, delay, suppressed, failure);
+        }
     }
 
-    private async Task DeadLetterAsync(IDatabase database, StreamMessageContext context, Exception error)
+    /// <summary>The maintenance tick: retries that are due, keep-alive, claiming from stopped consumers, housekeeping.</summary>
+    private async Task MaintainAsync(CancellationToken stop)
+    {
+        var now = Stopwatch.GetTimestamp();
+        long nextKeepAlive = now + _keepAliveEvery, nextAutoClaim = now, nextHousekeeping = now + _housekeepingEvery;
+        using var timer = new PeriodicTimer(_tick);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                if (_database is not { } database || !_groupReady)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    now = Stopwatch.GetTimestamp();
+                    _acks.Retry();
+                    await RetryDueAsync(database, now).ConfigureAwait(false);
+
+                    if (now >= nextKeepAlive)
+                    {
+                        nextKeepAlive = now + _keepAliveEvery;
+                        await KeepAliveAsync(database).ConfigureAwait(false);
+                    }
+
+                    if (now >= nextAutoClaim)
+                    {
+                        nextAutoClaim = now + _autoClaimEvery;
+                        await ClaimFromStoppedConsumersAsync(database, stop).ConfigureAwait(false);
+                    }
+
+                    if (now >= nextHousekeeping)
+                    {
+                        nextHousekeeping = now + _housekeepingEvery;
+                        await RemoveIdleConsumersAsync(database).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (RedisErrors.IsConnectionProblem(ex) || RedisErrors.IsNoGroup(ex))
+                {
+                    // The read loop reports outages and recreates groups; the next tick tries again.
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.LoopError(_logger, _handler.HandlerName, _tick, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task RetryDueAsync(IDatabase database, long now)
+    {
+        List<RedisValue>? due = null;
+        foreach (var (id, owned) in _owned)
+        {
+            if (owned.RetryAt != 0 && owned.RetryAt <= now)
+            {
+                (due ??= []).Add(id);
+            }
+        }
+
+        if (due is null)
+        {
+            return;
+        }
+
+        foreach (var batch in due.Chunk(ClaimBatch))
+        {
+            var entries = await StreamCommands.ClaimForRetryAsync(database, _stream, _handler.Group, _consumer, batch).ConfigureAwait(false);
+            var claimed = new HashSet<RedisValue>();
+            foreach (var entry in entries)
+            {
+                if (entry.IsNull || !_owned.TryGetValue(entry.Id, out var owned))
+                {
+                    continue;
+                }
+
+                claimed.Add(entry.Id);
+                owned.RetryAt = 0;
+                owned.Deliveries++;
+                _work.Writer.TryWrite(new Delivery(entry, owned.Deliveries, FromReader: false));
+            }
+
+            // Not claimed: deleted or trimmed (the server drops those from the pending list), or claimed by another consumer.
+            foreach (var id in batch)
+            {
+                if (!claimed.Contains(id))
+                {
+                    _owned.TryRemove(id, out _);
+                }
+            }
+        }
+    }
+
+    private async Task KeepAliveAsync(IDatabase database)
+    {
+        if (_owned.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var batch in _owned.Keys.Chunk(ClaimBatch))
+        {
+            var stillOurs = await StreamCommands.KeepAliveAsync(database, _stream, _handler.Group, _consumer, batch).ConfigureAwait(false);
+            if (stillOurs.Length == batch.Length)
+            {
+                continue;
+            }
+
+            var set = new HashSet<RedisValue>(stillOurs);
+            foreach (var id in batch)
+            {
+                if (!set.Contains(id) && _owned.TryGetValue(id, out var owned) && owned.RetryAt != 0)
+                {
+                    // Waiting for a retry but no longer ours: deleted, or claimed by another consumer.
+                    _owned.TryRemove(id, out _);
+                }
+            }
+        }
+    }
+
+    private async Task ClaimFromStoppedConsumersAsync(IDatabase database, CancellationToken stop)
+    {
+        var cursor = (RedisValue)"0-0";
+        var claimedTotal = 0;
+
+        // Claim no more than the workers can start soon; the rest waits for a later tick, still claimable by others.
+        var budget = _handler.BatchSize * _pipelinedReads - _work.Reader.Count;
+        if (budget <= 0)
+        {
+            return;
+        }
+
+        do
+        {
+            var result = await StreamCommands.AutoClaimAsync(database, _stream, _handler.Group, _consumer, _handler.ClaimIdleMs, cursor, _handler.BatchSize).ConfigureAwait(false);
+            cursor = result.NextStartId;
+
+            if (result.DeletedIds is { Length: > 0 } deleted)
+            {
+                // The server has already dropped these from the pending list: their data was trimmed or deleted.
+                if (_goneReports.ShouldLog(out var more))
+                {
+                    Log.PendingEntryGone(_logger, _handler.Stream, _handler.Group, string.Join(", ", deleted), more);
+                }
+            }
+
+            var entries = result.ClaimedEntries.Where(e => !_owned.ContainsKey(e.Id)).ToArray();
+            if (entries.Length == 0)
+            {
+                continue;
+            }
+
+            // XAUTOCLAIM does not say how often an entry was delivered; XPENDING on the claimed range does.
+            var pending = await StreamCommands.PendingAsync(database, _stream, _handler.Group, _consumer, entries[0].Id, entries[^1].Id, entries.Length + _owned.Count).ConfigureAwait(false);
+            var deliveries = pending.ToDictionary(p => p.MessageId, p => (long)p.DeliveryCount);
+            Log.Claimed(_logger, _handler.HandlerName, entries.Length, _handler.Stream, _handler.Group);
+            foreach (var entry in entries)
+            {
+                var count = deliveries.TryGetValue(entry.Id, out var c) ? c : 2;
+                _owned[entry.Id] = new OwnedEntry(count);
+                _work.Writer.TryWrite(new Delivery(entry, count, FromReader: false));
+            }
+
+            claimedTotal += entries.Length;
+        }
+        while (cursor != "0-0" && claimedTotal < budget && !stop.IsCancellationRequested);
+    }
+
+    private async Task RemoveIdleConsumersAsync(IDatabase database)
+    {
+        var timeoutMs = (long)_idleConsumerTimeout.TotalMilliseconds;
+        foreach (var consumer in await StreamCommands.ConsumersAsync(database, _stream, _handler.Group).ConfigureAwait(false))
+        {
+            if (consumer.Name == _consumer || consumer.PendingMessageCount > 0 || consumer.IdleTimeInMilliseconds < timeoutMs)
+            {
+                continue;
+            }
+
+            // Checked and deleted in one atomic step: a consumer with pending entries is never deleted.
+            if (await StreamCommands.DeleteIdleConsumerAsync(database, _stream, _handler.Group, consumer.Name!).ConfigureAwait(false))
+            {
+                Log.ConsumerRemoved(_logger, consumer.Name!, _handler.Stream, _handler.Group, TimeSpan.FromMilliseconds(consumer.IdleTimeInMilliseconds));
+            }
+        }
+    }
+
+    /// <summary>Entries this consumer will not start are made claimable at once by the group's other consumers.</summary>
+    private async Task HandBackAsync(List<RedisValue> ids)
+    {
+        if (ids.Count == 0 || _database is not { } database)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var batch in ids.Chunk(ClaimBatch))
+            {
+                await StreamCommands.HandBackAsync(database, _stream, _handler.Group, _consumer, batch, _handler.ClaimIdleMs).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (RedisErrors.IsConnectionProblem(ex) || RedisErrors.IsNoGroup(ex))
+        {
+            // They stay pending and are claimed once idle for ClaimIdleMs.
+        }
+    }
+
+    private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
+        _database ??= (await _connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+
+    private async Task EnsureGroupAsync(IDatabase database)
+    {
+        // After NOGROUP, start after the last entry seen; the first time, where the attribute says.
+        var created = await StreamCommands.CreateGroupAsync(database, _stream, _handler.Group, _handler.Start, _lastSeenId).ConfigureAwait(false);
+        if (created)
+        {
+            Log.GroupCreated(_logger, _handler.Stream, _handler.Group, _handler.Start);
+        }
+
+        if (_lastSeenId.IsNull)
+        {
+            // Where the group stands now, so that a group recreated after NOGROUP skips nothing added after it.
+            foreach (var group in await database.StreamGroupInfoAsync(_stream).ConfigureAwait(false))
+            {
+                if (group.Name == _handler.Group && group.LastDeliveredId is { } last)
+                {
+                    _lastSeenId = last;
+                }
+            }
+        }
+    }
+
+    private async Task DeadLetterAsync(IDatabase database, StreamMessageContext context, long attempts, Exception error) =>
+        await DeadLetterAsync(database, context, attempts, error.GetType().FullName ?? error.GetType().Name, error.Message).ConfigureAwait(false);
+
+    private async Task DeadLetterAsync(IDatabase database, StreamMessageContext context, long attempts, string errorType, string error)
     {
         var fields = new NameValueEntry[]
         {
@@ -258,12 +669,25 @@ internal sealed class StreamConsumer
             new(StreamFields.DeadLetterSourceId, context.Id),
             new(StreamFields.DeadLetterGroup, _handler.Group),
             new(StreamFields.DeadLetterConsumer, _consumer),
-            new(StreamFields.DeadLetterAttempts, context.DeliveryCount),
-            new(StreamFields.DeadLetterErrorType, error.GetType().FullName),
-            new(StreamFields.DeadLetterError, error.Message),
+            new(StreamFields.DeadLetterAttempts, attempts),
+            new(StreamFields.DeadLetterErrorType, errorType),
+            new(StreamFields.DeadLetterError, error),
             new(StreamFields.DeadLetterFailedAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
         };
         await StreamCommands.DeadLetterAsync(database, _stream, _handler.Group, _deadLetterStream, context.Entry, fields).ConfigureAwait(false);
-        Log.DeadLettered(_logger, _handler.Stream, context.Id, _handler.DeadLetterStream, context.DeliveryCount, error.Message);
+        _owned.TryRemove(context.Entry.Id, out _);
+        Log.DeadLettered(_logger, _handler.Stream, context.Id, _handler.DeadLetterStream, attempts, error);
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private readonly record struct Delivery(StreamEntry Entry, long DeliveryCount, bool FromReader);
+
+    /// <summary>An entry pending on this consumer: queued, running, or waiting for its retry (<see cref="RetryAt"/> ≠ 0).</summary>
+    private sealed class OwnedEntry(long deliveries)
+    {
+        public long Deliveries { get; set; } = deliveries;
+
+        public long RetryAt { get; set; }
     }
 }

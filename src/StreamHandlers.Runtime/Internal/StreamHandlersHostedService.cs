@@ -57,7 +57,7 @@ internal sealed class StreamHandlersHostedService : IHostedService, IDisposable
         foreach (var handler in _catalog.StreamHandlers.Where(h => filter?.Invoke(h) ?? true))
         {
             var logger = _loggerFactory.CreateLogger(handler.HandlerType.FullName ?? "StreamHandlers");
-            _consumers.Add(new StreamConsumer(handler, _connections, _services, serializer, _options.ConsumerName, logger));
+            _consumers.Add(new StreamConsumer(handler, _connections, _services, serializer, _options, logger));
         }
 
         foreach (var subscriber in _catalog.ChannelSubscribers.Where(s => filter?.Invoke(s) ?? true))

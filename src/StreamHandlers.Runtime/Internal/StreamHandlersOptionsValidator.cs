@@ -44,6 +44,11 @@ internal sealed class StreamHandlersOptionsValidator(IServiceProviderIsService i
             failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.ShutdownTimeout)} must not be negative (it is {options.ShutdownTimeout}).");
         }
 
+        if (options.IdleConsumerTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.IdleConsumerTimeout)} must be positive (it is {options.IdleConsumerTimeout}).");
+        }
+
         if (options.SubscriberQueueCapacity < 1)
         {
             failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.SubscriberQueueCapacity)} must be at least 1 (it is {options.SubscriberQueueCapacity}).");
