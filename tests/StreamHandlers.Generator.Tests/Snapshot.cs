@@ -124,9 +124,37 @@ internal static class Snapshot
     private static string TrimHintSuffix(string hintName) =>
         hintName.EndsWith(".g.cs", StringComparison.Ordinal) ? hintName[..^".g.cs".Length] : hintName;
 
+    /// <summary>
+    /// The caller's source file on disk. CI builds map source paths to <c>/_/</c> for deterministic output, so such a
+    /// path is resolved against the repository root, found above the test assembly by its solution file.
+    /// </summary>
+    private static string SourcePath(string callerFile)
+    {
+        if (File.Exists(callerFile))
+        {
+            return callerFile;
+        }
+
+        var relative = callerFile.Replace('\\', '/');
+        if (relative.StartsWith("/_/", StringComparison.Ordinal))
+        {
+            relative = relative.Substring(3);
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "StreamHandlers.sln")))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+
+        throw new InvalidOperationException($"Cannot find the source file '{callerFile}' of the snapshot test: no StreamHandlers.sln above {AppContext.BaseDirectory}.");
+    }
+
     private static string SnapshotDirectory(string callerFile)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
+        var directory = Path.Combine(Path.GetDirectoryName(SourcePath(callerFile))!, "Snapshots");
         Directory.CreateDirectory(directory);
         return directory;
     }

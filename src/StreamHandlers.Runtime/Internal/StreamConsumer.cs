@@ -52,6 +52,7 @@ internal sealed class StreamConsumer
     private readonly long _autoClaimEvery;
     private readonly long _housekeepingEvery;
     private readonly TimeSpan _tick;
+    private readonly TimeSpan _idleTick;
     private readonly int _pipelinedReads;
 
     private IDatabase? _database;
@@ -95,6 +96,9 @@ internal sealed class StreamConsumer
         _housekeepingEvery = Ticks(TimeSpan.FromTicks(Math.Clamp(_idleConsumerTimeout.Ticks / 2, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerMinute)));
         var tickMs = Math.Clamp(Math.Min(handler.RetryDelayMs / 4, handler.ClaimIdleMs / 4), 10, 250);
         _tick = TimeSpan.FromMilliseconds(tickMs);
+
+        // Idle, the tick only has to notice new entries in time for their first keep-alive.
+        _idleTick = TimeSpan.FromMilliseconds(Math.Clamp(handler.ClaimIdleMs / 4, 10, 1000));
     }
 
     public StreamHandlerDescriptor Handler => _handler;
@@ -425,11 +429,12 @@ internal sealed class StreamConsumer
     {
         var now = Stopwatch.GetTimestamp();
         long nextKeepAlive = now + _keepAliveEvery, nextAutoClaim = now, nextHousekeeping = now + _housekeepingEvery;
-        using var timer = new PeriodicTimer(_tick);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            while (!stop.IsCancellationRequested)
             {
+                // With nothing owned there is nothing to retry or keep alive: wake rarely, so idle handlers cost no CPU.
+                await Task.Delay(_owned.IsEmpty ? _idleTick : _tick, stop).ConfigureAwait(false);
                 if (_database is not { } database || !_groupReady)
                 {
                     continue;
