@@ -53,7 +53,8 @@ internal sealed class ChannelSubscription
         _logger = logger;
         _queue = Channel.CreateBounded<ChannelMessage>(new BoundedChannelOptions(capacity)
         {
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait mode, never awaited: TryWrite then says false when the queue is full, and the drop is counted.
+            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = subscriber.Concurrency == 1,
             SingleWriter = true,
         });
@@ -204,6 +205,10 @@ internal sealed class ChannelSubscription
         try
         {
             await _subscriber.Invoker(new ChannelInvocation(context, message, scope?.ServiceProvider ?? _services, _serializer, abortHandlers)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abortHandlers.IsCancellationRequested)
+        {
+            // Cancelled by the shutdown timeout: not a failure of the message.
         }
         catch (Exception ex)
         {

@@ -39,7 +39,7 @@ internal static partial class Log
     [LoggerMessage(31, LogLevel.Warning, "Entry {Id} of stream '{Stream}' was moved to dead-letter stream '{DeadLetterStream}' after {Attempts} attempt(s): {Reason}")]
     public static partial void DeadLettered(ILogger logger, string stream, string id, string deadLetterStream, long attempts, string reason);
 
-    [LoggerMessage(32, LogLevel.Warning, "Handler {Handler} did not finish within the shutdown timeout of {Timeout}; its cancellation token was cancelled and unacknowledged entries stay pending")]
+    [LoggerMessage(32, LogLevel.Warning, "Handlers {Handler} did not finish within the shutdown timeout of {Timeout}; their cancellation tokens were cancelled, and stream entries not acknowledged stay pending for redelivery")]
     public static partial void ShutdownTimedOut(ILogger logger, string handler, TimeSpan timeout);
 
     [LoggerMessage(34, LogLevel.Warning, "Pending entries {Ids} of stream '{Stream}' (group '{Group}') no longer exist (trimmed or deleted) and were acknowledged ({Suppressed} more since the last report)")]

@@ -43,7 +43,9 @@ internal sealed class StreamConsumer
     private readonly RedisKey _stream;
     private readonly RedisKey _deadLetterStream;
     private readonly Channel<Delivery> _work;
-    private readonly SemaphoreSlim _slots;
+    private int _freeSlots;
+    private int _wantedSlots;
+    private TaskCompletionSource? _slotsFreed;
     private readonly ConcurrentDictionary<RedisValue, OwnedEntry> _owned = new();
     private readonly AckBatcher _acks;
     private readonly RateLimitedLog _failureReports = new(TimeSpan.FromSeconds(10));
@@ -76,7 +78,8 @@ internal sealed class StreamConsumer
         // The reader takes a slot per entry it reads, so that it never reads far ahead of the workers. Retries and
         // claimed entries bypass the slots: the maintenance tick must never wait on the workers, or keep-alive
         // would stall behind a slow handler.
-        _slots = new SemaphoreSlim(Math.Max(handler.BatchSize * (_pipelinedReads + 1), handler.Concurrency * 2));
+        // Room for two rounds of reads: one being handled while the next is on its way.
+        _freeSlots = Math.Max(handler.BatchSize * _pipelinedReads * 2, handler.Concurrency * 2);
         _work = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions
         {
             SingleReader = handler.Concurrency == 1,
@@ -154,7 +157,10 @@ internal sealed class StreamConsumer
     private async Task ReadAsync(CancellationToken stopReading)
     {
         var backoff = new Backoff();
-        var backlog = false;
+
+        // Start as if there were a backlog: plain reads on the shared connection find out at once, and the
+        // dedicated connection for blocking reads is made only when the stream has been read to its end.
+        var backlog = true;
         long? outageStarted = null;
         ConnectionMultiplexer? reader = null;
         try
@@ -190,13 +196,13 @@ internal sealed class StreamConsumer
                     }
                     catch
                     {
-                        _slots.Release(wanted);
+                        ReleaseSlots(wanted);
                         throw;
                     }
 
                     if (entries.Length < wanted)
                     {
-                        _slots.Release(wanted - entries.Length);
+                        ReleaseSlots(wanted - entries.Length);
                     }
 
                     Dispatch(entries);
@@ -269,23 +275,36 @@ internal sealed class StreamConsumer
         return batches.Length == 1 ? batches[0] : [.. batches.SelectMany(b => b)];
     }
 
+    /// <summary>Waits until <paramref name="count"/> entries fit in the queue, and takes their slots. Only the reader calls it.</summary>
     private async Task TakeSlotsAsync(int count, CancellationToken stopReading)
     {
-        for (var taken = 0; taken < count; taken++)
+        while (true)
         {
-            try
+            if (Volatile.Read(ref _freeSlots) >= count)
             {
-                await _slots.WaitAsync(stopReading).ConfigureAwait(false);
+                Interlocked.Add(ref _freeSlots, -count);
+                return;
             }
-            catch (OperationCanceledException)
-            {
-                if (taken > 0)
-                {
-                    _slots.Release(taken);
-                }
 
-                throw;
+            var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _wantedSlots, count);
+            Volatile.Write(ref _slotsFreed, freed);
+
+            // Workers may have freed the slots between the check above and publishing the waiter.
+            if (Volatile.Read(ref _freeSlots) < count)
+            {
+                await freed.Task.WaitAsync(stopReading).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Gives slots back; wakes the reader once as many are free as it waits for.</summary>
+    private void ReleaseSlots(int count)
+    {
+        var free = Interlocked.Add(ref _freeSlots, count);
+        if (free >= Volatile.Read(ref _wantedSlots) && Volatile.Read(ref _slotsFreed) is not null)
+        {
+            Interlocked.Exchange(ref _slotsFreed, null)?.TrySetResult();
         }
     }
 
@@ -314,7 +333,7 @@ internal sealed class StreamConsumer
             {
                 if (delivery.FromReader)
                 {
-                    _slots.Release();
+                    ReleaseSlots(1);
                 }
 
                 if (stopReading.IsCancellationRequested)

@@ -101,7 +101,12 @@ internal sealed class StreamHandlersHostedService : IHostedService, IDisposable
         var finished = await Task.WhenAny(all, Task.Delay(_options.ShutdownTimeout, cancellationToken)).ConfigureAwait(false) == all;
         if (!finished)
         {
-            Log.ShutdownTimedOut(_logger, string.Join(", ", _consumers.Select(c => c.Handler.HandlerName)), _options.ShutdownTimeout);
+            var unfinished = _consumers.Select(c => c.Handler.HandlerName)
+                .Concat(_subscriptions.Select(s => s.Subscriber.HandlerName))
+                .Zip(_running, (name, task) => (name, task))
+                .Where(r => !r.task.IsCompleted)
+                .Select(r => r.name);
+            Log.ShutdownTimedOut(_logger, string.Join(", ", unfinished), _options.ShutdownTimeout);
             _abortHandlers.Cancel();
 
             // Handlers that ignore their token are not waited for past the host's own stop deadline.
