@@ -14,6 +14,12 @@ bool Wants(string name) => selected.Length == 0 || selected.Contains(name, Strin
 await using var server = await RedisServer.StartAsync(kind);
 Console.WriteLine($"StreamHandlers benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
+if (selected.Contains("profile-streams"))
+{
+    await StreamBenchmark.ProfileAsync(server);
+    return 0;
+}
+
 if (Wants("streams"))
 {
     await StreamBenchmark.RunAsync(server);

@@ -19,14 +19,16 @@ public static class PubSubBenchmark
 {
     public const string Channel = "bench:pubsub";
     private const int Messages = 200_000;
-    private const int Rounds = 3;
+    private const int Rounds = 5;
 
     public static async Task RunAsync(RedisServer server)
     {
-        Console.WriteLine($"Pub/Sub: {Messages:N0} messages per run, {Rounds} rounds, {server.Kind} {server.Version} on loopback");
+        Console.WriteLine($"Pub/Sub: {Messages:N0} messages per run, {Rounds} rounds after a warm-up, {server.Kind} {server.Version} on loopback");
         var raw = new double[Rounds];
         var generated = new double[Rounds];
         long droppedTotal = 0;
+        await RawAsync(server);
+        await GeneratedAsync(server);
         for (var round = 0; round < Rounds; round++)
         {
             raw[round] = await RawAsync(server);

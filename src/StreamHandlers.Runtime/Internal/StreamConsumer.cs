@@ -46,7 +46,7 @@ internal sealed class StreamConsumer
     private int _freeSlots;
     private int _wantedSlots;
     private TaskCompletionSource? _slotsFreed;
-    private readonly ConcurrentDictionary<RedisValue, OwnedEntry> _owned = new();
+    private readonly ConcurrentDictionary<StreamId, OwnedEntry> _owned = new();
     private readonly AckBatcher _acks;
     private readonly RateLimitedLog _failureReports = new(TimeSpan.FromSeconds(10));
     private readonly RateLimitedLog _goneReports = new(TimeSpan.FromSeconds(10));
@@ -89,7 +89,7 @@ internal sealed class StreamConsumer
         {
             foreach (var id in ids)
             {
-                _owned.TryRemove(id, out _);
+                _owned.TryRemove(StreamId.From(id), out _);
             }
         });
 
@@ -151,7 +151,7 @@ internal sealed class StreamConsumer
         await _acks.FlushAsync(finalWrites.Token).ConfigureAwait(false);
 
         // What is still ours was not completed: not started, waiting for a retry, or cancelled by shutdown.
-        await HandBackAsync([.. _owned.Keys]).ConfigureAwait(false);
+        await HandBackAsync([.. _owned.Values.Select(o => o.Id)]).ConfigureAwait(false);
     }
 
     private async Task ReadAsync(CancellationToken stopReading)
@@ -318,7 +318,7 @@ internal sealed class StreamConsumer
         _lastSeenId = entries[^1].Id;
         foreach (var entry in entries)
         {
-            _owned[entry.Id] = new OwnedEntry(1);
+            _owned[StreamId.From(entry.Id)] = new OwnedEntry(entry.Id, 1);
             _work.Writer.TryWrite(new Delivery(entry, 1, FromReader: true));
         }
     }
@@ -350,7 +350,7 @@ internal sealed class StreamConsumer
                 {
                     // Only the server can fail here (an XACK or dead-letter write): the entry stays pending and is
                     // retried or claimed, and the worker goes on with the next one.
-                    if (_owned.TryGetValue(delivery.Entry.Id, out var owned))
+                    if (_owned.TryGetValue(StreamId.From(delivery.Entry.Id), out var owned))
                     {
                         owned.RetryAt = Stopwatch.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(_handler.RetryDelayMs));
                     }
@@ -372,7 +372,7 @@ internal sealed class StreamConsumer
         {
             // A pending entry whose data was trimmed or deleted: nothing to handle, nothing to keep.
             await StreamCommands.AckAsync(database, _stream, _handler.Group, [entry.Id]).ConfigureAwait(false);
-            _owned.TryRemove(entry.Id, out _);
+            _owned.TryRemove(StreamId.From(entry.Id), out _);
             if (_goneReports.ShouldLog(out var more))
             {
                 Log.PendingEntryGone(_logger, _handler.Stream, _handler.Group, entry.Id.ToString(), more);
@@ -431,7 +431,7 @@ internal sealed class StreamConsumer
 
         // Retry after RetryDelayMs × 2^(retry − 1), counted by the server's delivery counter.
         var delay = TimeSpan.FromMilliseconds(_handler.RetryDelayMs * Math.Pow(2, delivery.DeliveryCount - 1));
-        if (_owned.TryGetValue(entry.Id, out var entryState))
+        if (_owned.TryGetValue(StreamId.From(entry.Id), out var entryState))
         {
             entryState.Deliveries = delivery.DeliveryCount;
             entryState.RetryAt = Stopwatch.GetTimestamp() + Ticks(delay);
@@ -502,11 +502,11 @@ internal sealed class StreamConsumer
     private async Task RetryDueAsync(IDatabase database, long now)
     {
         List<RedisValue>? due = null;
-        foreach (var (id, owned) in _owned)
+        foreach (var owned in _owned.Values)
         {
             if (owned.RetryAt != 0 && owned.RetryAt <= now)
             {
-                (due ??= []).Add(id);
+                (due ??= []).Add(owned.Id);
             }
         }
 
@@ -521,7 +521,7 @@ internal sealed class StreamConsumer
             var claimed = new HashSet<RedisValue>();
             foreach (var entry in entries)
             {
-                if (entry.IsNull || !_owned.TryGetValue(entry.Id, out var owned))
+                if (entry.IsNull || !_owned.TryGetValue(StreamId.From(entry.Id), out var owned))
                 {
                     continue;
                 }
@@ -537,7 +537,7 @@ internal sealed class StreamConsumer
             {
                 if (!claimed.Contains(id))
                 {
-                    _owned.TryRemove(id, out _);
+                    _owned.TryRemove(StreamId.From(id), out _);
                 }
             }
         }
@@ -550,7 +550,7 @@ internal sealed class StreamConsumer
             return;
         }
 
-        foreach (var batch in _owned.Keys.Chunk(ClaimBatch))
+        foreach (var batch in _owned.Values.Select(o => o.Id).Chunk(ClaimBatch))
         {
             var stillOurs = await StreamCommands.KeepAliveAsync(database, _stream, _handler.Group, _consumer, batch).ConfigureAwait(false);
             if (stillOurs.Length == batch.Length)
@@ -561,10 +561,10 @@ internal sealed class StreamConsumer
             var set = new HashSet<RedisValue>(stillOurs);
             foreach (var id in batch)
             {
-                if (!set.Contains(id) && _owned.TryGetValue(id, out var owned) && owned.RetryAt != 0)
+                if (!set.Contains(id) && _owned.TryGetValue(StreamId.From(id), out var owned) && owned.RetryAt != 0)
                 {
                     // Waiting for a retry but no longer ours: deleted, or claimed by another consumer.
-                    _owned.TryRemove(id, out _);
+                    _owned.TryRemove(StreamId.From(id), out _);
                 }
             }
         }
@@ -596,7 +596,7 @@ internal sealed class StreamConsumer
                 }
             }
 
-            var entries = result.ClaimedEntries.Where(e => !_owned.ContainsKey(e.Id)).ToArray();
+            var entries = result.ClaimedEntries.Where(e => !_owned.ContainsKey(StreamId.From(e.Id))).ToArray();
             if (entries.Length == 0)
             {
                 continue;
@@ -609,7 +609,7 @@ internal sealed class StreamConsumer
             foreach (var entry in entries)
             {
                 var count = deliveries.TryGetValue(entry.Id, out var c) ? c : 2;
-                _owned[entry.Id] = new OwnedEntry(count);
+                _owned[StreamId.From(entry.Id)] = new OwnedEntry(entry.Id, count);
                 _work.Writer.TryWrite(new Delivery(entry, count, FromReader: false));
             }
 
@@ -699,7 +699,7 @@ internal sealed class StreamConsumer
             new(StreamFields.DeadLetterFailedAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
         };
         await StreamCommands.DeadLetterAsync(database, _stream, _handler.Group, _deadLetterStream, context.Entry, fields).ConfigureAwait(false);
-        _owned.TryRemove(context.Entry.Id, out _);
+        _owned.TryRemove(StreamId.From(context.Entry.Id), out _);
         Log.DeadLettered(_logger, _handler.Stream, context.Id, _handler.DeadLetterStream, attempts, error);
     }
 
@@ -708,8 +708,10 @@ internal sealed class StreamConsumer
     private readonly record struct Delivery(StreamEntry Entry, long DeliveryCount, bool FromReader);
 
     /// <summary>An entry pending on this consumer: queued, running, or waiting for its retry (<see cref="RetryAt"/> ≠ 0).</summary>
-    private sealed class OwnedEntry(long deliveries)
+    private sealed class OwnedEntry(RedisValue id, long deliveries)
     {
+        public RedisValue Id { get; } = id;
+
         public long Deliveries { get; set; } = deliveries;
 
         public long RetryAt { get; set; }
