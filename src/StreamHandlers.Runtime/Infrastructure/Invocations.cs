@@ -43,6 +43,12 @@ public readonly struct StreamInvocation
     /// <exception cref="MessageBindingException">No <c>data</c> field, or invalid JSON.</exception>
     public T? ReadJsonOrNull<T>() => _serializer.Deserialize<T>(Data(), "the entry's 'data' field");
 
+    /// <summary>The entry read field by field into a <c>[StreamFields]</c> type, by its generated mapper.</summary>
+    /// <exception cref="MessageBindingException">A non-nullable field is missing, or a value cannot be parsed.</exception>
+    public T ReadFields<T>() =>
+        (StreamFieldsMappers<T>.Mapper ?? throw new MessageBindingException($"No field mapping is registered for {typeof(T).Name}; mark it [StreamFields]."))
+        .FromFields(Context.Entry);
+
     /// <summary>A service from the message's scope.</summary>
     public T GetRequiredService<T>()
         where T : notnull => Services.GetRequiredService<T>();

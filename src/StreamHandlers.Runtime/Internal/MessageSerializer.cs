@@ -10,6 +10,18 @@ internal sealed class MessageSerializer(JsonSerializerOptions options)
 {
     public JsonSerializerOptions Options { get; } = options;
 
+    /// <summary>The entry fields of a message: one per property of a <c>[StreamFields]</c> type, else <c>data</c>.</summary>
+    public NameValueEntry[] ToFields<T>(T message)
+    {
+        if (StreamFieldsMappers<T>.Mapper is { } mapper)
+        {
+            ArgumentNullException.ThrowIfNull(message);
+            return mapper.ToFields(message);
+        }
+
+        return [new NameValueEntry(StreamFields.Data, Serialize(message))];
+    }
+
     public RedisValue Serialize<T>(T message)
     {
         // typeof(T) tests are folded by the JIT for each instantiation: no reflection at run time.

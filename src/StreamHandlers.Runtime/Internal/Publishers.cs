@@ -15,13 +15,15 @@ internal sealed class StreamPublisher(RedisConnections connections, IOptions<Str
     public async Task<string> PublishAsync<T>(string stream, T message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(stream);
-        var value = _serializer.Serialize(message);
+
+        // Serialised before anything is sent: a message that cannot be written throws here and writes nothing.
+        var fields = _serializer.ToFields(message);
         var maxLength = _options.Streams.TryGetValue(stream, out var policy) ? policy.MaxLength : null;
         var database = (await connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
 
-        // XADD stream [MAXLEN ~ n] * data value
+        // XADD stream [MAXLEN ~ n] * data value   (or one field per property of a [StreamFields] type)
         var id = await database
-            .StreamAddAsync(stream, StreamFields.Data, value, maxLength: maxLength, useApproximateMaxLength: true, limit: null, trimMode: StreamTrimMode.KeepReferences)
+            .StreamAddAsync(stream, fields, messageId: null, maxLength: maxLength, useApproximateMaxLength: true, limit: null, trimMode: StreamTrimMode.KeepReferences)
             .WaitAsync(cancellationToken)
             .ConfigureAwait(false);
         return id.ToString();
