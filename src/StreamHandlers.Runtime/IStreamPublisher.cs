@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -16,6 +17,18 @@ public interface IStreamPublisher
     /// <param name="cancellationToken">Cancels the wait for the server's reply.</param>
     /// <returns>The id the server gave the entry.</returns>
     Task<string> PublishAsync<T>(string stream, T message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds many messages to <paramref name="stream"/> in one round trip (pipelined <c>XADD</c>s), in order, each as
+    /// <see cref="PublishAsync{T}"/> would. Every message is serialised before anything is sent, so a message that
+    /// cannot be written throws here and none is written.
+    /// </summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <param name="stream">The stream key.</param>
+    /// <param name="messages">The messages, in the order they are to be added.</param>
+    /// <param name="cancellationToken">Cancels the wait for the server's replies.</param>
+    /// <returns>The ids the server gave the entries, in the order of <paramref name="messages"/>.</returns>
+    Task<IReadOnlyList<string>> PublishBatchAsync<T>(string stream, IEnumerable<T> messages, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Publishes Pub/Sub messages.</summary>

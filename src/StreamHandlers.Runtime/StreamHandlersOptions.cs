@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using StackExchange.Redis;
 using StreamHandlers.Infrastructure;
 
@@ -41,8 +42,27 @@ public sealed class StreamHandlersOptions
     /// </summary>
     public TimeSpan IdleConsumerTimeout { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>The JSON options for messages that are neither strings nor raw entries (default: <see cref="JsonSerializerDefaults.Web"/>).</summary>
+    /// <summary>
+    /// The JSON options for messages that are neither strings nor raw entries (default:
+    /// <see cref="JsonSerializerDefaults.Web"/>). For JSON without reflection (trimmed or native AOT apps) give
+    /// the options of a source-generated context, or call <see cref="UseJsonTypeInfoResolver"/>.
+    /// </summary>
     public JsonSerializerOptions JsonSerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Reads and writes JSON messages with the contracts of <paramref name="resolver"/>, typically a source-generated
+    /// <see cref="System.Text.Json.Serialization.JsonSerializerContext"/>, keeping the other JSON options: no
+    /// reflection, so a trimmed or native-AOT application works. A message type the resolver does not know then
+    /// fails at the call, naming the type.
+    /// </summary>
+    /// <param name="resolver">The context (or any resolver) that knows every message type.</param>
+    /// <returns>These options, for chaining.</returns>
+    public StreamHandlersOptions UseJsonTypeInfoResolver(IJsonTypeInfoResolver resolver)
+    {
+        ArgumentNullException.ThrowIfNull(resolver);
+        JsonSerializerOptions = new JsonSerializerOptions(JsonSerializerOptions) { TypeInfoResolver = resolver };
+        return this;
+    }
 
     /// <summary>
     /// How many Pub/Sub messages each channel subscriber may hold while its handler is busy (default 10,000).

@@ -14,7 +14,8 @@ public static class StreamHandlersServiceCollectionExtensions
 {
     /// <summary>
     /// Registers every <c>[StreamHandler]</c> and <c>[ChannelSubscriber]</c> the source generator found, a hosted
-    /// service that runs them, and <see cref="IStreamPublisher"/> and <see cref="IChannelPublisher"/>.
+    /// service that runs them, <see cref="IStreamPublisher"/>, <see cref="IChannelPublisher"/>, <see cref="IStreamMonitor"/>
+    /// and <see cref="IDeadLetters"/>, and the background trimming of streams that have a <see cref="StreamPolicy.MaxAge"/>.
     /// Options are read from <see cref="StreamHandlersOptions"/> as configured elsewhere (for example with
     /// <c>services.Configure&lt;StreamHandlersOptions&gt;(…)</c>).
     /// </summary>
@@ -75,7 +76,10 @@ public static class StreamHandlersServiceCollectionExtensions
         services.TryAddSingleton<RedisConnections>();
         services.TryAddSingleton<IStreamPublisher, StreamPublisher>();
         services.TryAddSingleton<IChannelPublisher, ChannelPublisher>();
+        services.TryAddSingleton<IStreamMonitor, StreamMonitor>();
+        services.TryAddSingleton<IDeadLetters, DeadLetters>();
         services.AddHostedService<StreamHandlersHostedService>();
+        services.AddHostedService<StreamTrimmer>();
         return services;
     }
 

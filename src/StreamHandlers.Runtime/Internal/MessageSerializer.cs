@@ -1,5 +1,6 @@
 using System;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using StackExchange.Redis;
 using StreamHandlers.Infrastructure;
 
@@ -42,7 +43,7 @@ internal sealed class MessageSerializer(JsonSerializerOptions options)
 
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(message, Options);
+            return JsonSerializer.SerializeToUtf8Bytes(message, TypeInfo<T>());
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
@@ -59,13 +60,19 @@ internal sealed class MessageSerializer(JsonSerializerOptions options)
 
         try
         {
-            return JsonSerializer.Deserialize<T>(((ReadOnlyMemory<byte>)value).Span, Options);
+            return JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)value).Span, TypeInfo<T>());
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             throw new MessageBindingException($"{Capitalize(what)} is not valid JSON for {typeof(T).Name}: {ex.Message}", ex);
         }
     }
+
+    /// <summary>
+    /// The type's JSON contract from the options' resolver: a <c>JsonSerializerContext</c> when the application
+    /// gave one (no reflection, trimming and native AOT safe), else the default reflection-based resolver.
+    /// </summary>
+    private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 
     public static MessageBindingException NullMessage<T>(string what) =>
         new($"{Capitalize(what)} is the JSON literal null, but the handler takes a non-nullable {typeof(T).Name}.");

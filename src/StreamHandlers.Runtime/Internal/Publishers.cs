@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Options;
@@ -27,6 +29,34 @@ internal sealed class StreamPublisher(RedisConnections connections, IOptions<Str
             .WaitAsync(cancellationToken)
             .ConfigureAwait(false);
         return id.ToString();
+    }
+
+    public async Task<IReadOnlyList<string>> PublishBatchAsync<T>(string stream, IEnumerable<T> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        ArgumentNullException.ThrowIfNull(messages);
+
+        // Everything is serialised first: one bad message means nothing is written.
+        var all = messages.Select(_serializer.ToFields).ToArray();
+        if (all.Length == 0)
+        {
+            return [];
+        }
+
+        var maxLength = _options.Streams.TryGetValue(stream, out var policy) ? policy.MaxLength : null;
+        var database = (await connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+
+        // A batch sends every XADD in one write and the replies come back together: one round trip.
+        var batch = database.CreateBatch();
+        var adds = new Task<RedisValue>[all.Length];
+        for (var i = 0; i < all.Length; i++)
+        {
+            adds[i] = batch.StreamAddAsync(stream, all[i], messageId: null, maxLength: maxLength, useApproximateMaxLength: true, limit: null, trimMode: StreamTrimMode.KeepReferences);
+        }
+
+        batch.Execute();
+        var ids = await Task.WhenAll(adds).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Array.ConvertAll(ids, id => id.ToString());
     }
 }
 
