@@ -9,7 +9,13 @@ namespace StreamHandlers.Internal;
 /// <summary>Turns messages into field values and back: strings as they are, everything else as JSON.</summary>
 internal sealed class MessageSerializer(JsonSerializerOptions options)
 {
-    public JsonSerializerOptions Options { get; } = options;
+    /// <summary>
+    /// The application's options, with the reflection-based resolver added only when they name none, so that
+    /// contracts can be asked for by type; a copy, so that the application's instance is never changed.
+    /// </summary>
+    public JsonSerializerOptions Options { get; } = options.TypeInfoResolver is null
+        ? new JsonSerializerOptions(options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() }
+        : options;
 
     /// <summary>The entry fields of a message: one per property of a <c>[StreamFields]</c> type, else <c>data</c>.</summary>
     public NameValueEntry[] ToFields<T>(T message)
