@@ -4,7 +4,10 @@ using System.Threading.Tasks;
 using AiTasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using StreamHandlers;
 
 // The worker: one call registers every [StreamHandler] and [ChannelSubscriber] of this project.
@@ -15,6 +18,15 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 });
 builder.Services.AddStreamHandlers(builder.Configuration.GetSection("StreamHandlers"));
 builder.Services.AddSingleton<DemoProgress>();
+builder.Services.AddHealthChecks().AddStreamHandlers(check => check.MaxLag = 10_000);
+
+// --otel: the StreamHandlers meter and activity source, exported to the console with OpenTelemetry.
+if (args.Contains("--otel"))
+{
+    builder.Services.AddOpenTelemetry()
+        .WithMetrics(metrics => metrics.AddMeter("StreamHandlers").AddConsoleExporter())
+        .WithTracing(tracing => tracing.AddSource("StreamHandlers").AddConsoleExporter());
+}
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -50,6 +62,12 @@ if (demo)
     Console.WriteLine(finished
         ? $"Demo done: {progress.Handled} tasks handled by the stream handler, {progress.Events} events received by the subscriber."
         : $"Demo timed out: {progress.Handled}/{count} tasks handled, {progress.Events}/{count} events received. Is a server running on localhost:6379?");
+
+    // The stream's health, as XLEN and XINFO GROUPS report it, and the health check's verdict.
+    var monitor = host.Services.GetRequiredService<IStreamMonitor>();
+    Console.WriteLine($"Stream health: {await monitor.GetHealthAsync("ai:tasks")}");
+    var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+    Console.WriteLine($"Health check: {report.Status}");
     await host.StopAsync();
     return finished ? 0 : 1;
 }

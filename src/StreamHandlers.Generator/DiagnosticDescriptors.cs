@@ -123,4 +123,76 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
+
+    /// <summary>SH0014: a property of a <c>[StreamFields]</c> type has a type that no stream field can hold.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedFieldType = new(
+        id: "SH0014",
+        title: "Property type cannot be a stream field",
+        messageFormat: "Property '{0}' of [StreamFields] type '{1}' has type '{2}', which cannot be written as a stream field; use string, bool, an integer type, float, double, decimal, an enum, Guid, DateTime, DateTimeOffset, TimeSpan or byte[] (or their nullable forms), or send the type as JSON without [StreamFields]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>SH0015: generated code cannot create a <c>[StreamFields]</c> type from its fields.</summary>
+    public static readonly DiagnosticDescriptor NoUsableConstructor = new(
+        id: "SH0015",
+        title: "[StreamFields] type cannot be created from its fields",
+        messageFormat: "[StreamFields] type '{0}' cannot be created from its fields: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>SH0016: two properties of a <c>[StreamFields]</c> type map to the same field name.</summary>
+    public static readonly DiagnosticDescriptor DuplicateFieldName = new(
+        id: "SH0016",
+        title: "Duplicate stream field name",
+        messageFormat: "Property '{0}' of [StreamFields] type '{1}' maps to field '{2}', which property '{3}' already uses; give one of them another name with [StreamField(\"name\")]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>SH0017: a channel subscriber takes a <c>[StreamFields]</c> type, but a Pub/Sub message has no fields.</summary>
+    public static readonly DiagnosticDescriptor FieldsMessageOnChannel = new(
+        id: "SH0017",
+        title: "Pub/Sub messages cannot be field-mapped",
+        messageFormat: "Parameter '{0}' of subscriber '{1}' is the [StreamFields] type '{2}', but a Pub/Sub message is one value with no fields; handle the type in a [StreamHandler], or take a JSON type without [StreamFields]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>SH0018: generated code cannot see a <c>[StreamFields]</c> type (private, protected or file-local).</summary>
+    public static readonly DiagnosticDescriptor InaccessibleFieldsType = new(
+        id: "SH0018",
+        title: "[StreamFields] type is not reachable from generated code",
+        messageFormat: "[StreamFields] type '{0}' cannot be mapped by generated code because {1} is {2}; make it public or internal",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>SH0019: a <c>[StreamFields]</c> type is generic or nested in a generic type.</summary>
+    public static readonly DiagnosticDescriptor GenericFieldsType = new(
+        id: "SH0019",
+        title: "[StreamFields] type cannot be generic",
+        messageFormat: "[StreamFields] type '{0}' is generic or nested in a generic type; declare a non-generic type for each message",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>SH0020: a <c>[StreamField]</c> name is empty or white space.</summary>
+    public static readonly DiagnosticDescriptor EmptyFieldName = new(
+        id: "SH0020",
+        title: "Stream field name cannot be empty",
+        messageFormat: "The [StreamField] name of property '{0}' of '{1}' is empty; give a non-empty name, or remove the attribute to use the property's name",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>SH0021: a <c>[StreamFields]</c> type has no property to write, and a stream entry needs at least one field.</summary>
+    public static readonly DiagnosticDescriptor NoFields = new(
+        id: "SH0021",
+        title: "[StreamFields] type has no properties",
+        messageFormat: "[StreamFields] type '{0}' has no public instance property with a getter, but a stream entry needs at least one field; add a public property",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
 }

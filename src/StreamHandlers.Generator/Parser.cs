@@ -38,7 +38,8 @@ internal static class Parser
             compilation.GetTypeByMetadataName(StreamEntryType),
             compilation.GetTypeByMetadataName("System.Threading.CancellationToken"),
             compilation.GetTypeByMetadataName("System.Threading.Tasks.Task"),
-            compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask"));
+            compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask"),
+            compilation.GetTypeByMetadataName(FieldsParser.StreamFieldsAttribute));
 
         var diagnostics = new List<DiagnosticInfo>();
         var handlerName = DisplayName(method);
@@ -216,6 +217,19 @@ internal static class Parser
 
                     messageKind = MessageKind.StreamEntry;
                     messageType = type.ToDisplayString(TypeNameFormat);
+                }
+                else if (StreamFieldsType(type, known) is { } fieldsType)
+                {
+                    if (kind == HandlerKind.Channel)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldsMessageOnChannel, location, parameter.Name, handlerName, fieldsType.ToDisplayString()));
+                        valid = false;
+                        continue;
+                    }
+
+                    // Read field by field by the type's generated mapper; an entry always makes a value, so Order? gets one too.
+                    messageKind = MessageKind.Fields;
+                    messageType = fieldsType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeNameFormat);
                 }
                 else
                 {
@@ -448,6 +462,17 @@ internal static class Parser
         _ => false,
     };
 
+    /// <summary>The <c>[StreamFields]</c> type of a message parameter (<c>Order</c> of <c>Order?</c> too), or null.</summary>
+    private static ITypeSymbol? StreamFieldsType(ITypeSymbol type, KnownTypes known)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
+        {
+            type = wrapper.TypeArguments[0];
+        }
+
+        return FieldsParser.IsStreamFieldsType(type, known.StreamFieldsAttribute) ? type : null;
+    }
+
     private static ParameterKind? Role(ITypeSymbol type, KnownTypes known)
     {
         if (SymbolEqualityComparer.Default.Equals(type, known.StreamContext))
@@ -542,5 +567,6 @@ internal static class Parser
         INamedTypeSymbol? StreamEntry,
         INamedTypeSymbol? CancellationToken,
         INamedTypeSymbol? Task,
-        INamedTypeSymbol? ValueTask);
+        INamedTypeSymbol? ValueTask,
+        INamedTypeSymbol? StreamFieldsAttribute);
 }

@@ -9,4 +9,16 @@ internal static class TrackingNames
     public const string Diagnostics = nameof(Diagnostics);
     public const string HandlerKeys = nameof(HandlerKeys);
     public const string AllHandlers = nameof(AllHandlers);
+
+    /// <summary>Each <c>[StreamFields]</c> type, parsed.</summary>
+    public const string StreamFieldsTypes = nameof(StreamFieldsTypes);
+
+    /// <summary>The mapper model of each valid <c>[StreamFields]</c> type.</summary>
+    public const string StreamFieldsSpecs = nameof(StreamFieldsSpecs);
+
+    /// <summary>All mapper models of the compilation, for the mapper files and their registration.</summary>
+    public const string AllStreamFieldsSpecs = nameof(AllStreamFieldsSpecs);
+
+    /// <summary>The diagnostics of each <c>[StreamFields]</c> type.</summary>
+    public const string StreamFieldsDiagnostics = nameof(StreamFieldsDiagnostics);
 }

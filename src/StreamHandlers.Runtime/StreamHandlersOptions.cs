@@ -65,6 +65,12 @@ public sealed class StreamHandlersOptions
     }
 
     /// <summary>
+    /// How often the length, pending count and lag of every stream that has a handler are read from the server
+    /// (default 15 s), for the observable gauges of the <c>StreamHandlers</c> meter and the health check.
+    /// </summary>
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// How many Pub/Sub messages each channel subscriber may hold while its handler is busy (default 10,000).
     /// Messages are taken off the connection at once, so a slow handler never makes the server drop it; when a
     /// subscriber's queue is full, new messages are dropped, counted (metric <c>streamhandlers.pubsub.dropped</c>)

@@ -80,6 +80,8 @@ public static class StreamHandlersServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetters, DeadLetters>();
         services.AddHostedService<StreamHandlersHostedService>();
         services.AddHostedService<StreamTrimmer>();
+        services.TryAddSingleton<StreamHealthCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamHealthCollector>());
         return services;
     }
 

@@ -28,6 +28,9 @@ internal enum MessageKind
 
     /// <summary>A nullable type (<c>Order?</c>, <c>int?</c>), read as JSON where the literal null is allowed.</summary>
     NullableJson,
+
+    /// <summary>A <c>[StreamFields]</c> type, read field by field from the entry by its generated mapper (streams only).</summary>
+    Fields,
 }
 
 internal enum ParameterKind

@@ -200,11 +200,15 @@ internal sealed class ChannelSubscription
 
     private async Task HandleAsync(ChannelMessageContext context, RedisValue message, CancellationToken abortHandlers)
     {
+        using var activity = StreamHandlersMetrics.StartProcess(context.Channel);
+        var started = Stopwatch.GetTimestamp();
+
         // A scope per message only when the handler takes something from it.
         AsyncServiceScope? scope = _subscriber.UsesServices ? _scopes.CreateAsyncScope() : null;
         try
         {
             await _subscriber.Invoker(new ChannelInvocation(context, message, scope?.ServiceProvider ?? _services, _serializer, abortHandlers)).ConfigureAwait(false);
+            StreamHandlersMetrics.ProcessDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _tags);
         }
         catch (OperationCanceledException) when (abortHandlers.IsCancellationRequested)
         {
@@ -215,6 +219,7 @@ internal sealed class ChannelSubscription
             // One bad message, or one failing handler, never ends the subscription.
             Interlocked.Increment(ref _failed);
             StreamHandlersMetrics.PubSubFailed.Add(1, _tags);
+            StreamHandlersMetrics.Fail(activity, ex);
             if (_failureReports.ShouldLog(out var suppressed))
             {
                 Log.SubscriberFailed(_logger, _subscriber.HandlerName, context.Channel, suppressed, ex);

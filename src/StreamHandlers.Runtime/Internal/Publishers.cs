@@ -20,6 +20,8 @@ internal sealed class StreamPublisher(RedisConnections connections, IOptions<Str
 
         // Serialised before anything is sent: a message that cannot be written throws here and writes nothing.
         var fields = _serializer.ToFields(message);
+        using var activity = StreamHandlersMetrics.StartSend(stream, 1);
+        fields = StreamHandlersMetrics.WithTraceContext(fields);
         var maxLength = _options.Streams.TryGetValue(stream, out var policy) ? policy.MaxLength : null;
         var database = (await connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
 
@@ -41,6 +43,12 @@ internal sealed class StreamPublisher(RedisConnections connections, IOptions<Str
         if (all.Length == 0)
         {
             return [];
+        }
+
+        using var activity = StreamHandlersMetrics.StartSend(stream, all.Length);
+        for (var i = 0; i < all.Length; i++)
+        {
+            all[i] = StreamHandlersMetrics.WithTraceContext(all[i]);
         }
 
         var maxLength = _options.Streams.TryGetValue(stream, out var policy) ? policy.MaxLength : null;
@@ -69,6 +77,7 @@ internal sealed class ChannelPublisher(RedisConnections connections, IOptions<St
     {
         ArgumentException.ThrowIfNullOrEmpty(channel);
         var value = _serializer.Serialize(message);
+        using var activity = StreamHandlersMetrics.StartSend(channel, 1);
         var subscriber = (await connections.GetSharedAsync(cancellationToken).ConfigureAwait(false)).GetSubscriber();
         return await subscriber.PublishAsync(RedisChannel.Literal(channel), value).WaitAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -49,6 +49,7 @@ internal sealed class StreamConsumer
     private readonly ConcurrentDictionary<StreamId, OwnedEntry> _owned = new();
     private readonly AckBatcher _acks;
     private readonly RateLimitedLog _failureReports = new(TimeSpan.FromSeconds(10));
+    private readonly TagList _tags;
     private readonly RateLimitedLog _goneReports = new(TimeSpan.FromSeconds(10));
     private readonly long _keepAliveEvery;
     private readonly long _autoClaimEvery;
@@ -73,6 +74,7 @@ internal sealed class StreamConsumer
         _logger = logger;
         _stream = handler.Stream;
         _deadLetterStream = handler.DeadLetterStream;
+        _tags = StreamHandlersMetrics.StreamTags(handler.Stream, handler.Group);
         _pipelinedReads = Math.Clamp(PipelinedEntries / handler.BatchSize, 2, 16);
 
         // The reader takes a slot per entry it reads, so that it never reads far ahead of the workers. Retries and
@@ -391,6 +393,9 @@ internal sealed class StreamConsumer
             return;
         }
 
+        using var activity = StreamHandlersMetrics.StartProcess(_handler.Stream, _handler.Group, _consumer, entry, delivery.DeliveryCount);
+        var started = Stopwatch.GetTimestamp();
+
         // A scope per entry only when the handler takes something from it.
         AsyncServiceScope? scope = _handler.UsesServices ? _scopes.CreateAsyncScope() : null;
         Exception? failure = null;
@@ -410,17 +415,31 @@ internal sealed class StreamConsumer
             }
         }
 
-        switch (failure)
+        var duration = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (failure is null)
         {
-            case null:
-                _acks.Add(entry.Id);
-                return;
-            case MessageBindingException or DeadLetterException:
-                await DeadLetterAsync(database, context, delivery.DeliveryCount, failure).ConfigureAwait(false);
-                return;
-            case OperationCanceledException when abortHandlers.IsCancellationRequested:
-                // Cancelled by shutdown: not a failed attempt; it stays pending for redelivery.
-                return;
+            StreamHandlersMetrics.ProcessDuration.Record(duration, _tags);
+            StreamHandlersMetrics.Handled.Add(1, _tags);
+            _acks.Add(entry.Id);
+            return;
+        }
+
+        if (failure is OperationCanceledException && abortHandlers.IsCancellationRequested)
+        {
+            // Cancelled by shutdown: not a failed attempt; it stays pending for redelivery.
+            return;
+        }
+
+        var failedTags = _tags;
+        failedTags.Add("error.type", failure.GetType().FullName);
+        StreamHandlersMetrics.ProcessDuration.Record(duration, failedTags);
+        StreamHandlersMetrics.Failed.Add(1, failedTags);
+        StreamHandlersMetrics.Fail(activity, failure);
+
+        if (failure is MessageBindingException or DeadLetterException)
+        {
+            await DeadLetterAsync(database, context, delivery.DeliveryCount, failure).ConfigureAwait(false);
+            return;
         }
 
         if (delivery.DeliveryCount >= maxAttempts)
@@ -437,6 +456,7 @@ internal sealed class StreamConsumer
             entryState.RetryAt = Stopwatch.GetTimestamp() + Ticks(delay);
         }
 
+        StreamHandlersMetrics.Retried.Add(1, _tags);
         if (_failureReports.ShouldLog(out var suppressed))
         {
             Log.HandlerFailed(_logger, _handler.HandlerName, _handler.Stream, context.Id, delivery.DeliveryCount, delay, suppressed, failure);
@@ -606,6 +626,7 @@ internal sealed class StreamConsumer
             var pending = await StreamCommands.PendingAsync(database, _stream, _handler.Group, _consumer, entries[0].Id, entries[^1].Id, entries.Length + _owned.Count).ConfigureAwait(false);
             var deliveries = pending.ToDictionary(p => p.MessageId, p => (long)p.DeliveryCount);
             Log.Claimed(_logger, _handler.HandlerName, entries.Length, _handler.Stream, _handler.Group);
+            StreamHandlersMetrics.Claimed.Add(entries.Length, _tags);
             foreach (var entry in entries)
             {
                 var count = deliveries.TryGetValue(entry.Id, out var c) ? c : 2;
@@ -700,6 +721,7 @@ internal sealed class StreamConsumer
         };
         await StreamCommands.DeadLetterAsync(database, _stream, _handler.Group, _deadLetterStream, context.Entry, fields).ConfigureAwait(false);
         _owned.TryRemove(StreamId.From(context.Entry.Id), out _);
+        StreamHandlersMetrics.DeadLettered.Add(1, _tags);
         Log.DeadLettered(_logger, _handler.Stream, context.Id, _handler.DeadLetterStream, attempts, error);
     }
 

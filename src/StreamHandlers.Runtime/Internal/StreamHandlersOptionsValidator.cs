@@ -49,6 +49,11 @@ internal sealed class StreamHandlersOptionsValidator(IServiceProviderIsService i
             failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.IdleConsumerTimeout)} must be positive (it is {options.IdleConsumerTimeout}).");
         }
 
+        if (options.MetricsInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.MetricsInterval)} must be positive (it is {options.MetricsInterval}).");
+        }
+
         if (options.SubscriberQueueCapacity < 1)
         {
             failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.SubscriberQueueCapacity)} must be at least 1 (it is {options.SubscriberQueueCapacity}).");
