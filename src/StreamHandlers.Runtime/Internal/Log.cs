@@ -51,8 +51,6 @@ internal static partial class Log
     [LoggerMessage(36, LogLevel.Information, "Removed consumer '{Consumer}' of stream '{Stream}' (group '{Group}'): no pending entries and idle for {Idle}")]
     public static partial void ConsumerRemoved(ILogger logger, string consumer, string stream, string group, TimeSpan idle);
 
-    [LoggerMessage(33, LogLevel.Debug, "Handler {Handler} handled entry {Id} of stream '{Stream}'")]
-    public static partial void Handled(ILogger logger, string handler, string stream, string id);
 
     [LoggerMessage(40, LogLevel.Information, "Subscribed {Handler} to {Kind} '{Channel}'")]
     public static partial void Subscribed(ILogger logger, string handler, string kind, string channel);
