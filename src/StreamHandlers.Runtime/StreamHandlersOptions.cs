@@ -87,6 +87,13 @@ public sealed class StreamHandlersOptions
     /// <summary>Producer-side policies by stream key; see <see cref="Stream(string, Action{StreamPolicy})"/>.</summary>
     public Dictionary<string, StreamPolicy> Streams { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Producer-side policies as a list, each naming its <see cref="StreamPolicy.Stream"/>: the configuration form
+    /// for keys that contain ':', which configuration reads as a path separator
+    /// (<c>"StreamPolicies": [ { "Stream": "ai:tasks", "MaxLength": 100000 } ]</c>). Merged into <see cref="Streams"/>.
+    /// </summary>
+    public List<StreamPolicy> StreamPolicies { get; } = [];
+
     /// <summary>Sets the producer-side policy of a stream: its approximate maximum length and age.</summary>
     /// <param name="key">The stream key.</param>
     /// <param name="configure">Sets the policy's values.</param>

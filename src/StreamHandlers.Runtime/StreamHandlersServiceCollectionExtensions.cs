@@ -73,6 +73,7 @@ public static class StreamHandlersServiceCollectionExtensions
 
         services.AddSingleton(new HandlerCatalog(builder.StreamHandlers, builder.ChannelSubscribers));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StreamHandlersOptions>, StreamHandlersOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<StreamHandlersOptions>, StreamPolicyMerger>());
         services.TryAddSingleton<RedisConnections>();
         services.TryAddSingleton<IStreamPublisher, StreamPublisher>();
         services.TryAddSingleton<IChannelPublisher, ChannelPublisher>();

@@ -6,6 +6,12 @@ namespace StreamHandlers;
 public sealed class StreamPolicy
 {
     /// <summary>
+    /// The stream key, in the list form of configuration (<see cref="StreamHandlersOptions.StreamPolicies"/>),
+    /// where keys that contain ':' can be written; not needed in the dictionary form.
+    /// </summary>
+    public string? Stream { get; set; }
+
+    /// <summary>
     /// The approximate maximum number of entries: every publish writes <c>XADD key MAXLEN ~ n</c>, so the server
     /// trims old entries in whole nodes and the length stays close to this value.
     /// </summary>

@@ -56,7 +56,13 @@ internal sealed class DeadLetters(RedisConnections connections) : IDeadLetters
         var moved = 0;
         if (ids is not null)
         {
-            foreach (var batch in ids.Chunk(Batch))
+            var list = ids.ToList();
+            if (list.FirstOrDefault(id => !IsEntryId(id)) is { } bad)
+            {
+                throw new ArgumentException($"'{bad}' is not a stream entry id (expected 'milliseconds-sequence', for example '1718000000000-0').", nameof(ids));
+            }
+
+            foreach (var batch in list.Chunk(Batch))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var entries = new List<StreamEntry>(batch.Length);
@@ -86,6 +92,12 @@ internal sealed class DeadLetters(RedisConnections connections) : IDeadLetters
         }
 
         return moved;
+    }
+
+    private static bool IsEntryId(string? id)
+    {
+        var dash = id?.IndexOf('-') ?? -1;
+        return dash > 0 && dash < id!.Length - 1 && id.AsSpan(0, dash).IndexOfAnyExceptInRange('0', '9') < 0 && id.AsSpan(dash + 1).IndexOfAnyExceptInRange('0', '9') < 0;
     }
 
     private static async Task<int> MoveAsync(IDatabase database, RedisKey deadLetterStream, IReadOnlyCollection<StreamEntry> entries)

@@ -70,8 +70,8 @@ internal static partial class Log
     [LoggerMessage(50, LogLevel.Debug, "Trimmed {Count} entries older than {MaxAge} from stream '{Stream}'")]
     public static partial void Trimmed(ILogger logger, string stream, long count, TimeSpan maxAge);
 
-    [LoggerMessage(51, LogLevel.Warning, "Trimming streams by age failed; retrying at the next interval")]
-    public static partial void TrimFailed(ILogger logger, Exception exception);
+    [LoggerMessage(51, LogLevel.Warning, "Trimming stream '{Stream}' by age failed; retrying at the next interval")]
+    public static partial void TrimFailed(ILogger logger, string stream, Exception exception);
 
     [LoggerMessage(42, LogLevel.Warning, "Could not subscribe {Handler} to '{Channel}'; retrying in {Delay}")]
     public static partial void SubscribeFailed(ILogger logger, string handler, string channel, TimeSpan delay, Exception exception);

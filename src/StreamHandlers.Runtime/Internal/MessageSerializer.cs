@@ -20,6 +20,11 @@ internal sealed class MessageSerializer(JsonSerializerOptions options)
     /// <summary>The entry fields of a message: one per property of a <c>[StreamFields]</c> type, else <c>data</c>.</summary>
     public NameValueEntry[] ToFields<T>(T message)
     {
+        if (message is null)
+        {
+            throw new ArgumentNullException(nameof(message), $"A null {typeof(T).Name} cannot be published: a stream entry needs a value.");
+        }
+
         if (StreamFieldsMappers<T>.Mapper is { } mapper)
         {
             ArgumentNullException.ThrowIfNull(message);

@@ -64,8 +64,23 @@ internal sealed class StreamHandlersOptionsValidator(IServiceProviderIsService i
             failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.JsonSerializerOptions)} must not be null.");
         }
 
+        foreach (var policy in options.StreamPolicies)
+        {
+            if (string.IsNullOrWhiteSpace(policy.Stream))
+            {
+                failures.Add($"{nameof(StreamHandlersOptions)}.{nameof(StreamHandlersOptions.StreamPolicies)} has an entry without {nameof(StreamPolicy.Stream)}; name the stream key of each policy.");
+            }
+        }
+
         foreach (var (key, policy) in options.Streams)
         {
+            if (policy.MaxLength is null && policy.MaxAge is null)
+            {
+                failures.Add(
+                    $"{nameof(StreamHandlersOptions)}.Stream(\"{key}\") sets neither {nameof(StreamPolicy.MaxLength)} nor {nameof(StreamPolicy.MaxAge)}. " +
+                    $"In configuration a key that contains ':' is read as a path: list such streams under {nameof(StreamHandlersOptions.StreamPolicies)} with a {nameof(StreamPolicy.Stream)} field instead.");
+            }
+
             if (policy.MaxLength is <= 0)
             {
                 failures.Add($"{nameof(StreamHandlersOptions)}.Stream(\"{key}\").{nameof(StreamPolicy.MaxLength)} must be positive (it is {policy.MaxLength}).");

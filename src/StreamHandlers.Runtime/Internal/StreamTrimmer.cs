@@ -35,31 +35,40 @@ internal sealed class StreamTrimmer(RedisConnections connections, IOptions<Strea
         }
 
         var interval = TimeSpan.FromTicks(Math.Clamp(policies.Min(p => p.MaxAge.Ticks) / 2, MinInterval.Ticks, MaxInterval.Ticks));
-        var failing = false;
+        var failing = new HashSet<string>(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(interval);
         do
         {
+            IDatabase database;
             try
             {
-                var database = (await connections.GetSharedAsync(stoppingToken).ConfigureAwait(false)).GetDatabase();
-                foreach (var (stream, name, maxAge) in policies)
+                database = (await connections.GetSharedAsync(stoppingToken).ConfigureAwait(false)).GetDatabase();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                continue;
+            }
+
+            // Each stream on its own: one that cannot be trimmed (a key of another type) never holds up the others.
+            foreach (var (stream, name, maxAge) in policies)
+            {
+                try
                 {
                     var trimmed = await TrimAsync(database, stream, maxAge).ConfigureAwait(false);
                     if (trimmed > 0)
                     {
                         Log.Trimmed(_logger, name, trimmed, maxAge);
                     }
-                }
 
-                failing = false;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Logged once until it works again: the loops report outages themselves.
-                if (!failing)
+                    failing.Remove(name);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    failing = true;
-                    Log.TrimFailed(_logger, ex);
+                    // Logged once per stream until it works again.
+                    if (failing.Add(name))
+                    {
+                        Log.TrimFailed(_logger, name, ex);
+                    }
                 }
             }
         }
