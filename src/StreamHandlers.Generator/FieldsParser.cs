@@ -83,7 +83,8 @@ internal static class FieldsParser
             var name = FieldName(property, primaryConstructor, fieldAttribute, out var nameLocation, cancellationToken);
             if (name is null)
             {
-                continue;
+                // A [StreamField] the compiler could not bind: it reports that, and the type waits until it is fixed.
+                return Empty;
             }
 
             if (string.IsNullOrWhiteSpace(name))
@@ -119,7 +120,7 @@ internal static class FieldsParser
             return new StreamFieldsParseResult(null, diagnostics.ToEquatableArray());
         }
 
-        var construction = Construction(type, compilation, fields.Select(f => f.Property).ToList(), out var problem);
+        var construction = Construction(type, compilation, fields.Select(f => f.Property).ToList(), cancellationToken, out var problem);
         if (construction is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoUsableConstructor, typeLocation, displayName, problem!));
@@ -137,29 +138,48 @@ internal static class FieldsParser
 
     /// <summary>
     /// Public instance properties with a public getter, not indexers, of the type and its base types: base types' first,
-    /// each in declaration order; an override or a <c>new</c> property stands in for the one it replaces.
+    /// each in declaration order; an override or a <c>new</c> property takes the place of the one it replaces.
     /// </summary>
     private static List<IPropertySymbol> MappableProperties(INamedTypeSymbol type)
     {
-        var properties = new List<IPropertySymbol>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var chain = new List<INamedTypeSymbol>();
         for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
         {
-            var declared = current.GetMembers()
-                .OfType<IPropertySymbol>()
-                .Where(p => !p.IsStatic
-                    && !p.IsIndexer
-                    && p.DeclaredAccessibility == Accessibility.Public
-                    && p.GetMethod is { DeclaredAccessibility: Accessibility.Public }
-                    && seen.Add(p.Name))
-                .ToList();
-            properties.InsertRange(0, declared);
+            chain.Insert(0, current);
+        }
+
+        var properties = new List<IPropertySymbol>();
+        foreach (var declaring in chain)
+        {
+            foreach (var property in declaring.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property.IsStatic
+                    || property.IsIndexer
+                    || property.DeclaredAccessibility != Accessibility.Public
+                    || property.GetMethod is not { DeclaredAccessibility: Accessibility.Public })
+                {
+                    continue;
+                }
+
+                var replaced = properties.FindIndex(p => p.Name == property.Name);
+                if (replaced >= 0)
+                {
+                    properties[replaced] = property;
+                }
+                else
+                {
+                    properties.Add(property);
+                }
+            }
         }
 
         return properties;
     }
 
-    /// <summary>The field's name: <c>[StreamField]</c> on the property, else on a record's positional parameter, else the property's.</summary>
+    /// <summary>
+    /// The field's name: <c>[StreamField]</c> on the property, else on a record's positional parameter, else the
+    /// property's; null when the attribute has an error, which the compiler reports.
+    /// </summary>
     private static string? FieldName(
         IPropertySymbol property,
         IMethodSymbol? primaryConstructor,
@@ -179,13 +199,13 @@ internal static class FieldsParser
             return property.Name;
         }
 
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
         {
-            // The compiler reports the broken attribute; leave the property out until it is fixed.
             return null;
         }
 
-        nameLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        nameLocation = LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault() ?? (SyntaxNode?)syntax);
         return attribute.ConstructorArguments[0].Value as string ?? string.Empty;
 
         AttributeData? Find(IEnumerable<AttributeData> attributes) =>
@@ -254,7 +274,12 @@ internal static class FieldsParser
     /// (ignoring case) and typed as a field's property, the primary constructor first among equals; then every other
     /// settable field, and every required member, in an object initializer.
     /// </summary>
-    private static ConstructionSpec? Construction(INamedTypeSymbol type, Compilation compilation, List<IPropertySymbol> fields, out string? problem)
+    private static ConstructionSpec? Construction(
+        INamedTypeSymbol type,
+        Compilation compilation,
+        List<IPropertySymbol> fields,
+        CancellationToken cancellationToken,
+        out string? problem)
     {
         problem = null;
         if (type.IsAbstract || type.IsStatic)
@@ -265,7 +290,7 @@ internal static class FieldsParser
 
         IMethodSymbol? chosen = null;
         List<(IParameterSymbol Parameter, IPropertySymbol Property)>? arguments = null;
-        var primary = PrimaryConstructor(type, CancellationToken.None);
+        var primary = PrimaryConstructor(type, cancellationToken);
         foreach (var constructor in type.InstanceConstructors)
         {
             if (!compilation.IsSymbolAccessibleWithin(constructor, compilation.Assembly)

@@ -21,4 +21,7 @@ internal static class TrackingNames
 
     /// <summary>The diagnostics of each <c>[StreamFields]</c> type.</summary>
     public const string StreamFieldsDiagnostics = nameof(StreamFieldsDiagnostics);
+
+    /// <summary>Handlers and mappers together: everything that the generated files are written from.</summary>
+    public const string EmittedModels = nameof(EmittedModels);
 }

@@ -25,6 +25,9 @@ public sealed class CacheabilityTests
         .Order(StringComparer.Ordinal)
         .ToArray();
 
+    /// <summary>App.OrderHandlers, Other.Audit, the registration; App.Order's mapper, the field helpers, their registration.</summary>
+    private const int GeneratedFiles = 6;
+
     private const string UnrelatedMethod = """
                 public static int Unrelated()
                 {
@@ -32,7 +35,10 @@ public sealed class CacheabilityTests
                 }
         """;
 
-    /// <summary>Stream and channel handlers, a bad handler (so there is a diagnostic), and an unrelated method last.</summary>
+    /// <summary>
+    /// Stream and channel handlers, a field-mapped message, a bad handler and a bad [StreamFields] type (so there are
+    /// diagnostics of both kinds), and an unrelated method last.
+    /// </summary>
     private const string HandlersFile = $$"""
         using System.Threading;
         using System.Threading.Tasks;
@@ -40,7 +46,17 @@ public sealed class CacheabilityTests
 
         namespace App;
 
-        public sealed record Order(string Id, decimal Amount);
+        [StreamFields]
+        public sealed record Order(string Id, decimal Amount, [property: StreamField("at")] System.DateTimeOffset CreatedAt)
+        {
+            public string? Note { get; init; }
+        }
+
+        [StreamFields]
+        public sealed class BadFields
+        {
+            public object? Payload { get; set; }
+        }
 
         public sealed class OrderHandlers
         {
@@ -75,7 +91,21 @@ public sealed class CacheabilityTests
     [Fact]
     public void The_tracked_steps_are_the_ones_of_TrackingNames()
     {
-        Assert.Equal(["AllHandlers", "ChannelSubscribers", "Diagnostics", "HandlerKeys", "Handlers", "StreamHandlers"], StepNames);
+        Assert.Equal(
+            [
+                "AllHandlers",
+                "AllStreamFieldsSpecs",
+                "ChannelSubscribers",
+                "Diagnostics",
+                "EmittedModels",
+                "HandlerKeys",
+                "Handlers",
+                "StreamFieldsDiagnostics",
+                "StreamFieldsSpecs",
+                "StreamFieldsTypes",
+                "StreamHandlers",
+            ],
+            StepNames);
 
         var result = FirstRun(CreateCompilation()).Result;
         foreach (var name in StepNames)
@@ -120,14 +150,18 @@ public sealed class CacheabilityTests
     [Fact]
     public void Moving_handlers_down_the_file_keeps_the_generated_sources_cached()
     {
-        // A new line above the handlers moves their locations, which the diagnostics and duplicate keys carry, so those
-        // steps run again; the handler models themselves have no location and stay equal, so nothing is re-emitted.
+        // A new line above the handlers and [StreamFields] types moves their locations, which the diagnostics and duplicate
+        // keys carry, so those steps run again; the handler and mapper models have no location and stay equal, so nothing
+        // is re-emitted.
         var compilation = CreateCompilation();
         var edited = EditFirstFile(compilation, "namespace App;", "namespace App;\n\n// A comment that moves everything below it.");
 
         var second = RunAgain(compilation, edited);
 
-        AssertCached(second, [TrackingNames.Handlers], onlyOutputsOfTheseSteps: true);
+        AssertCached(
+            second,
+            [TrackingNames.Handlers, TrackingNames.StreamFieldsSpecs, TrackingNames.AllStreamFieldsSpecs, TrackingNames.EmittedModels],
+            onlyOutputsOfTheseSteps: true);
     }
 
     [Fact]
@@ -183,7 +217,7 @@ public sealed class CacheabilityTests
         var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
         var result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
-        Assert.Equal(3, result.GeneratedSources.Length);
+        Assert.Equal(GeneratedFiles, result.GeneratedSources.Length);
         return (driver, result);
     }
 
@@ -234,6 +268,6 @@ public sealed class CacheabilityTests
                 $"Output step '{name}' was {reason}."));
         }
 
-        Assert.Equal(3, result.GeneratedSources.Length);
+        Assert.Equal(GeneratedFiles, result.GeneratedSources.Length);
     }
 }

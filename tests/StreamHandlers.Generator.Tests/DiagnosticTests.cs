@@ -7,7 +7,8 @@ namespace StreamHandlers.Generator.Tests;
 
 /// <summary>
 /// One test per diagnostic id: the id, its severity, the exact text it is placed on, a message that says what to write
-/// instead, and that the bad handler is left out while a good handler of the same compilation is still emitted.
+/// instead, and that the bad handler (or the bad [StreamFields] type's mapper) is left out while a good handler of the
+/// same compilation is still emitted.
 /// </summary>
 public sealed class DiagnosticTests
 {
@@ -278,6 +279,250 @@ public sealed class DiagnosticTests
         "SH0013",
         Bad("""[StreamHandler("orders", /*[|*/DeadLetterStream = "orders"/*|]*/)] public void H(string m) { }"""),
         "dead-letters into 'orders', the stream it handles, so failed entries would come back forever; name another DeadLetterStream");
+
+    public static TheoryData<string, string> UnsupportedFieldTypes => new()
+    {
+        {
+            Fields("""public sealed record Bad(string Id, List<int> /*[|*/Items/*|]*/);"""),
+            "Property 'Items' of [StreamFields] type 'App.Bad' has type 'System.Collections.Generic.List<int>', which cannot be written as a stream field; use string, bool, an integer type"
+        },
+        {
+            Fields("""
+                public sealed class Bad
+                {
+                    public string Id { get; set; } = "";
+
+                    public object? /*[|*/Payload/*|]*/ { get; set; }
+                }
+                """),
+            "has type 'object?', which cannot be written as a stream field"
+        },
+        { Fields("""public sealed record Bad(char /*[|*/Letter/*|]*/);"""), "has type 'char'" },
+        { Fields("""public sealed record Bad(int[] /*[|*/Numbers/*|]*/);"""), "has type 'int[]'" },
+        { Fields("""public sealed record Bad(Uri? /*[|*/Link/*|]*/);"""), "has type 'System.Uri?'" },
+        { Fields("""public sealed record Bad(DateOnly /*[|*/Day/*|]*/);"""), "has type 'System.DateOnly'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedFieldTypes))]
+    public void SH0014_is_reported_on_the_property(string source, string remedy) => AssertReported("SH0014", source, remedy);
+
+    public static TheoryData<string, string> UnconstructibleFieldsTypes => new()
+    {
+        {
+            Fields("""
+                public sealed class /*[|*/Bad/*|]*/
+                {
+                    public Bad(string name) => Id = name;
+
+                    public string Id { get; }
+                }
+                """),
+            "[StreamFields] type 'App.Bad' cannot be created from its fields: no public or internal constructor has parameters that each match a property by name and type; add such a constructor, or a parameterless one with settable properties"
+        },
+        {
+            // The parameter matches a property by name but not by type.
+            Fields("""
+                public sealed class /*[|*/Bad/*|]*/
+                {
+                    public Bad(long id) => Id = (int)id;
+
+                    public int Id { get; }
+                }
+                """),
+            "no public or internal constructor has parameters that each match a property by name and type"
+        },
+        {
+            Fields("""
+                public sealed class /*[|*/Bad/*|]*/
+                {
+                    private Bad() { }
+
+                    public string Id { get; set; } = "";
+                }
+                """),
+            "add such a constructor, or a parameterless one with settable properties"
+        },
+        { Fields("""public abstract record /*[|*/Bad/*|]*/(string Id);"""), "it is abstract; mark a concrete type [StreamFields]" },
+        {
+            Fields("""
+                public sealed class /*[|*/Bad/*|]*/
+                {
+                    public required string Id { get; init; }
+
+                    public required int Hidden;
+                }
+                """),
+            "its required member 'Hidden' is not a field of the type; make it a public property of a supported type, or give the constructor [SetsRequiredMembers]"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnconstructibleFieldsTypes))]
+    public void SH0015_is_reported_on_the_type_name(string source, string remedy) => AssertReported("SH0015", source, remedy);
+
+    public static TheoryData<string, string> DuplicateFieldNames => new()
+    {
+        {
+            Fields("""public sealed record Bad(string Id, [property: StreamField("Id")] string /*[|*/Other/*|]*/);"""),
+            "Property 'Other' of [StreamFields] type 'App.Bad' maps to field 'Id', which property 'Id' already uses; give one of them another name with [StreamField(\"name\")]"
+        },
+        {
+            Fields("""
+                public sealed class Bad
+                {
+                    [StreamField("at")]
+                    public DateTime Created { get; set; }
+
+                    [StreamField("at")]
+                    public DateTime /*[|*/Updated/*|]*/ { get; set; }
+                }
+                """),
+            "maps to field 'at', which property 'Created' already uses"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(DuplicateFieldNames))]
+    public void SH0016_is_reported_on_the_second_property(string source, string remedy) => AssertReported("SH0016", source, remedy);
+
+    [Fact]
+    public void SH0017_is_reported_on_the_subscriber_parameter() => AssertReported(
+        "SH0017",
+        """
+        using StreamHandlers;
+
+        namespace App;
+
+        [StreamFields]
+        public sealed record Order(string Id);
+
+        public static class Bad
+        {
+            [ChannelSubscriber("orders:events")]
+            public static void OnOrder(/*[|*/Order order/*|]*/) { }
+        }
+        """,
+        "Parameter 'order' of subscriber 'App.Bad.OnOrder' is the [StreamFields] type 'App.Order', but a Pub/Sub message is one value with no fields; handle the type in a [StreamHandler], or take a JSON type without [StreamFields]");
+
+    public static TheoryData<string, string> InaccessibleFieldsTypes => new()
+    {
+        {
+            """
+            using StreamHandlers;
+            namespace App;
+            public class Bad
+            {
+                [StreamFields]
+                private sealed record /*[|*/Hidden/*|]*/(string Id);
+            }
+            """,
+            "[StreamFields] type 'App.Bad.Hidden' cannot be mapped by generated code because the type is private; make it public or internal"
+        },
+        {
+            """
+            using StreamHandlers;
+            namespace App;
+            public class Bad
+            {
+                protected class Outer
+                {
+                    [StreamFields]
+                    public sealed record /*[|*/Inner/*|]*/(string Id);
+                }
+            }
+            """,
+            "because its containing type 'Outer' is protected; make it public or internal"
+        },
+        {
+            """
+            using StreamHandlers;
+            namespace App;
+            [StreamFields]
+            file sealed record /*[|*/Bad/*|]*/(string Id);
+            """,
+            "because the type is file-local; make it public or internal"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(InaccessibleFieldsTypes))]
+    public void SH0018_is_reported_on_the_type_name(string source, string remedy) => AssertReported("SH0018", source, remedy);
+
+    public static TheoryData<string, string> GenericFieldsTypes => new()
+    {
+        {
+            Fields("""public sealed record /*[|*/Bad/*|]*/<T>(string Id, T Value);"""),
+            "[StreamFields] type 'App.Bad<T>' is generic or nested in a generic type; declare a non-generic type for each message"
+        },
+        {
+            """
+            using StreamHandlers;
+            namespace App;
+            public static class Bad<T>
+            {
+                [StreamFields]
+                public sealed record /*[|*/Inner/*|]*/(string Id);
+            }
+            """,
+            "is generic or nested in a generic type; declare a non-generic type for each message"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(GenericFieldsTypes))]
+    public void SH0019_is_reported_on_the_type_name(string source, string remedy) => AssertReported("SH0019", source, remedy);
+
+    public static TheoryData<string, string> EmptyFieldNames => new()
+    {
+        {
+            Fields("""public sealed record Bad(string Id, [property: StreamField(/*[|*/""/*|]*/)] string Other);"""),
+            "The [StreamField] name of property 'Other' of 'App.Bad' is empty; give a non-empty name, or remove the attribute to use the property's name"
+        },
+        {
+            // On the positional parameter itself, without the property: target.
+            Fields("""public sealed record Bad([StreamField(/*[|*/" "/*|]*/)] string Id);"""),
+            "The [StreamField] name of property 'Id' of 'App.Bad' is empty"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(EmptyFieldNames))]
+    public void SH0020_is_reported_on_the_name_argument(string source, string remedy) => AssertReported("SH0020", source, remedy);
+
+    public static TheoryData<string, string> TypesWithoutFields => new()
+    {
+        { Fields("""public sealed class /*[|*/Bad/*|]*/ { }"""), "[StreamFields] type 'App.Bad' has no public instance property with a getter, but a stream entry needs at least one field; add a public property" },
+        {
+            Fields("""
+                public sealed class /*[|*/Bad/*|]*/
+                {
+                    public static string Kind => "bad";
+
+                    internal string Id { get; set; } = "";
+
+                    public string Secret { private get; set; } = "";
+                }
+                """),
+            "has no public instance property with a getter"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(TypesWithoutFields))]
+    public void SH0021_is_reported_on_the_type_name(string source, string remedy) => AssertReported("SH0021", source, remedy);
+
+    /// <summary>A <c>[StreamFields]</c> type declaration in namespace <c>App</c>, with the usings every case needs.</summary>
+    private static string Fields(string declaration) => $$"""
+        using System;
+        using System.Collections.Generic;
+        using StreamHandlers;
+
+        namespace App;
+
+        [StreamFields]
+        {{declaration}}
+        """;
 
     /// <summary>The members in a public class <c>App.Bad</c>, with the usings every case needs.</summary>
     private static string Bad(string members) => $$"""

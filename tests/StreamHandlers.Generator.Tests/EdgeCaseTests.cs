@@ -196,6 +196,157 @@ public sealed class EdgeCaseTests
         Assert.Empty(run.OutputDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree is { } tree && !userFiles.Contains(tree)));
     }
 
+    [Fact]
+    public void Field_mapped_type_takes_base_type_properties_and_an_override_once()
+    {
+        var run = GeneratorHarness.Run("""
+            using System;
+            using StreamHandlers;
+
+            namespace App;
+
+            public abstract class Message
+            {
+                public Guid MessageId { get; init; }
+
+                public virtual string Source { get; init; } = "";
+            }
+
+            [StreamFields]
+            public sealed class Order : Message
+            {
+                public string Id { get; init; } = "";
+
+                public override string Source { get; init; } = "orders";
+            }
+            """);
+
+        AssertCleanRun(run);
+        var mapper = run.Source("App.Order.Fields.g.cs");
+
+        // The base type's properties first, in declaration order; the override stands in for the virtual one.
+        var written = mapper.Split('\n').Where(line => line.TrimStart().StartsWith("fields.", System.StringComparison.Ordinal)).Select(line => line.Trim()).ToArray();
+        Assert.Equal(
+            [
+                "fields.Guid(\"MessageId\", value.MessageId);",
+                "fields.String(\"Source\", value.Source);",
+                "fields.String(\"Id\", value.Id);",
+            ],
+            written);
+    }
+
+    [Fact]
+    public void Field_mapped_reference_types_without_nullable_annotations_are_optional()
+    {
+        // '#nullable disable' code may hold null in any string: such a field is left out when null, and may be missing.
+        var run = GeneratorHarness.Run("""
+            using StreamHandlers;
+
+            namespace App;
+
+            #nullable disable
+            [StreamFields]
+            public sealed record Legacy(string Id, byte[] Payload, int Count);
+            """);
+
+        AssertCleanRun(run);
+        var mapper = run.Source("App.Legacy.Fields.g.cs");
+        Assert.Contains("Id: fields.OptionalString(\"Id\"),", mapper);
+        Assert.Contains("Payload: fields.OptionalByteArray(\"Payload\"),", mapper);
+        Assert.Contains("Count: fields.Int32(\"Count\"));", mapper);
+    }
+
+    [Fact]
+    public void Field_mapped_constructor_that_sets_required_members_needs_no_initializer()
+    {
+        var run = GeneratorHarness.Run("""
+            using System.Diagnostics.CodeAnalysis;
+            using StreamHandlers;
+
+            namespace App;
+
+            [StreamFields]
+            public sealed class Invoice
+            {
+                public Invoice() { }
+
+                [SetsRequiredMembers]
+                public Invoice(string number, decimal total)
+                {
+                    Number = number;
+                    Total = total;
+                }
+
+                public required string Number { get; init; }
+
+                public required decimal Total { get; init; }
+            }
+            """);
+
+        AssertCleanRun(run);
+        var mapper = run.Source("App.Invoice.Fields.g.cs");
+        Assert.Contains(
+            """
+                        return new global::App.Invoice(
+                            number: fields.String("Number"),
+                            total: fields.Decimal("Total"));
+            """,
+            mapper);
+    }
+
+    [Fact]
+    public void Mapper_file_and_a_nested_type_named_Fields_get_separate_hint_names()
+    {
+        // App.Order's mapper would be App.Order.Fields.g.cs, the name of the handlers file of App.Order.Fields.
+        var run = GeneratorHarness.Run("""
+            using StreamHandlers;
+
+            namespace App;
+
+            [StreamFields]
+            public sealed record Order(string Id)
+            {
+                public static class Fields
+                {
+                    [StreamHandler("orders")]
+                    public static void On(Order order) { }
+                }
+            }
+            """);
+
+        AssertCleanRun(run);
+        Assert.Contains("App.Order.Fields.g.cs", run.HintNames);
+        Assert.Contains("App.Order.Fields.2.g.cs", run.HintNames);
+        Assert.Contains("IStreamFieldsMapper<global::App.Order>", run.Source("App.Order.Fields.2.g.cs"));
+        Assert.Contains("invocation.ReadFields<global::App.Order>()", run.Source("App.Order.Fields.g.cs"));
+    }
+
+    [Fact]
+    public void Field_mapped_struct_without_a_constructor_is_created_by_its_setters()
+    {
+        var run = GeneratorHarness.Run("""
+            using System;
+            using StreamHandlers;
+
+            namespace App;
+
+            [StreamFields]
+            public struct Reading
+            {
+                public string Sensor { get; set; }
+
+                public double Value { get; set; }
+
+                public DateTimeOffset At { get; set; }
+            }
+            """);
+
+        AssertCleanRun(run);
+        var mapper = run.Source("App.Reading.Fields.g.cs");
+        Assert.Contains("return new global::App.Reading\n", mapper);
+        Assert.Contains("Value = fields.Double(\"Value\"),", mapper);
+    }
+
     private static void AssertCleanRun(GeneratorRun run)
     {
         Assert.Null(run.Generator.Exception);

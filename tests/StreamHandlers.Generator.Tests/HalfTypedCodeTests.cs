@@ -71,4 +71,43 @@ public sealed class HalfTypedCodeTests
 
         Assert.Contains("App.Good.g.cs", run.HintNames);
     }
+
+    public static TheoryData<string> BrokenFieldsTypes => new()
+    {
+        """[StreamFields] public sealed record Broken(string Id, Unknown Value);""",
+        """[StreamFields] public sealed record Broken(string Id, List<Unknown> Values);""",
+        """[StreamFields] public sealed class Broken { public Unknown[] Values { get; set; } }""",
+        """[StreamFields] public sealed record Broken(string Id, [property: StreamField(] string Other);""",
+        """[StreamFields] public sealed record Broken(string Id, [property: StreamField(42)] string Other);""",
+        """[StreamFields] public sealed record Broken(string Id, [property: StreamField(Missing.Name)] string Other);""",
+        """[StreamFields] public sealed record Broken([StreamField()] string Id);""",
+        """[StreamFields] public sealed record Broken(string Id""",
+        """[StreamFields] public sealed class Broken { public string Id { get; set; } public Broken(string id) => Id = id }""",
+        """[StreamFields""",
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenFieldsTypes))]
+    public void Broken_field_mapped_types_neither_throw_nor_report_nor_break_generated_code(string declaration)
+    {
+        var source = $$"""
+            using System.Collections.Generic;
+            using StreamHandlers;
+
+            namespace App;
+
+            {{declaration}}
+            """;
+
+        var run = GeneratorHarness.Run(source, GoodHandler);
+
+        Assert.Contains(run.Input.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Null(run.Generator.Exception);
+        Assert.Empty(run.GeneratorDiagnostics);
+
+        var userFiles = run.Input.SyntaxTrees.ToHashSet();
+        Assert.Empty(run.OutputDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree is { } tree && !userFiles.Contains(tree)));
+
+        Assert.Contains("App.Good.g.cs", run.HintNames);
+    }
 }

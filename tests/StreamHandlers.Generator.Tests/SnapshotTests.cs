@@ -83,6 +83,75 @@ public sealed class SnapshotTests
         Snapshot.Verify(run);
     }
 
+    [Fact]
+    public void StreamFieldsRecord()
+    {
+        var run = GeneratorHarness.Run(Sources.StreamFieldsRecord);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Equal(
+            [
+                "Sales.Order.Fields.g.cs",
+                "Sales.OrderHandlers.g.cs",
+                "StreamHandlers.FieldHelpers.g.cs",
+                "StreamHandlers.FieldsRegistration.g.cs",
+                "StreamHandlers.Registration.g.cs",
+            ],
+            run.HintNames.Order(System.StringComparer.Ordinal));
+
+        // A [StreamFields] message is read field by field, whether the handler takes it nullable or not.
+        var handlers = run.Source("Sales.OrderHandlers.g.cs");
+        Assert.Equal(2, CountOf(handlers, "var message = invocation.ReadFields<global::Sales.Order>();"));
+
+        var mapper = run.Source("Sales.Order.Fields.g.cs");
+        Assert.Contains("fields.DateTimeOffset(\"at\", value.CreatedAt);", mapper);
+        Assert.Contains("CreatedAt: fields.DateTimeOffset(\"at\"),", mapper);
+        Assert.Contains("fields.ByteArray(\"sig\", value.Signature);", mapper);
+        Assert.Contains("Comment = fields.OptionalString(\"note\"),", mapper);
+        Assert.Contains("PreviousStatus = fields.OptionalEnum<global::Sales.OrderStatus>(\"PreviousStatus\"),", mapper);
+        Assert.Contains("fields.Decimal(\"Total\", value.Total);", mapper);
+        Assert.DoesNotContain("fields.Decimal(\"Total\")", mapper);
+        Assert.Contains(
+            "global::StreamHandlers.Infrastructure.StreamFieldsMappers<global::Sales.Order>.Mapper = new global::StreamHandlers.Generated.Sales_Order_Fields_",
+            run.Source("StreamHandlers.FieldsRegistration.g.cs"));
+        Snapshot.Verify(run);
+    }
+
+    [Fact]
+    public void StreamFieldsConstruction()
+    {
+        var run = GeneratorHarness.Run(Sources.StreamFieldsConstruction);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Equal(
+            [
+                "Logistics.Heartbeat.Fields.g.cs",
+                "Logistics.Outer.Nested.Fields.g.cs",
+                "Logistics.Refund.Fields.g.cs",
+                "Logistics.Shipment.Fields.g.cs",
+                "StreamHandlers.FieldHelpers.g.cs",
+                "StreamHandlers.FieldsRegistration.g.cs",
+            ],
+            run.HintNames.Order(System.StringComparer.Ordinal));
+
+        // The longest usable constructor, then the settable properties; Label has neither, so it is only written.
+        var shipment = run.Source("Logistics.Shipment.Fields.g.cs");
+        Assert.Contains("return new global::Logistics.Shipment(", shipment);
+        Assert.Contains("orderId: fields.String(\"OrderId\"),", shipment);
+        Assert.Contains("parcels: fields.Int32(\"Parcels\"))", shipment);
+        Assert.Contains("Carrier = fields.OptionalString(\"Carrier\"),", shipment);
+        Assert.Contains("fields.String(\"Label\", value.Label);", shipment);
+        Assert.DoesNotContain("Kind", shipment);
+
+        // Required members are set in the initializer; a keyword-named property keeps its '@'; internal properties are no fields.
+        var refund = run.Source("Logistics.Refund.Fields.g.cs");
+        Assert.Contains("return new global::Logistics.Refund\n", refund);
+        Assert.Contains("OrderId = fields.String(\"OrderId\"),", refund);
+        Assert.Contains("@class = fields.OptionalString(\"class\"),", refund);
+        Assert.DoesNotContain("Hidden", refund);
+        Snapshot.Verify(run);
+    }
+
     private static int CountOf(string text, string value)
     {
         var count = 0;

@@ -212,6 +212,161 @@ internal static class Sources
         }
         """;
 
+    /// <summary>
+    /// A field-mapped record with every supported property type, their nullable forms, renamed fields (on the property
+    /// and on the positional parameter), a computed property, and a stream handler that takes it.
+    /// </summary>
+    public const string StreamFieldsRecord = """
+        using System;
+        using StreamHandlers;
+
+        namespace Sales;
+
+        public enum OrderStatus
+        {
+            Pending,
+            Shipped,
+            Cancelled,
+        }
+
+        [StreamFields]
+        public sealed record Order(
+            string Id,
+            bool Paid,
+            byte Priority,
+            sbyte Offset,
+            short Region,
+            ushort Warehouse,
+            int Quantity,
+            uint Version,
+            long Sequence,
+            ulong Checksum,
+            float Weight,
+            double Distance,
+            decimal Amount,
+            OrderStatus Status,
+            Guid CustomerId,
+            DateTime PlacedAt,
+            [property: StreamField("at")] DateTimeOffset CreatedAt,
+            TimeSpan Timeout,
+            [StreamField("sig")] byte[] Signature)
+        {
+            [StreamField("note")]
+            public string? Comment { get; init; }
+
+            public bool? Gift { get; init; }
+
+            public byte? MaybePriority { get; init; }
+
+            public sbyte? MaybeOffset { get; init; }
+
+            public short? MaybeRegion { get; init; }
+
+            public ushort? MaybeWarehouse { get; init; }
+
+            public int? MaybeQuantity { get; init; }
+
+            public uint? MaybeVersion { get; init; }
+
+            public long? MaybeSequence { get; init; }
+
+            public ulong? MaybeChecksum { get; init; }
+
+            public float? MaybeWeight { get; init; }
+
+            public double? MaybeDistance { get; init; }
+
+            public decimal? Discount { get; init; }
+
+            public OrderStatus? PreviousStatus { get; init; }
+
+            public Guid? CouponId { get; init; }
+
+            public DateTime? ShippedAt { get; init; }
+
+            public DateTimeOffset? DeliveredAt { get; init; }
+
+            public TimeSpan? Delay { get; init; }
+
+            public byte[]? Attachment { get; init; }
+
+            /// <summary>Computed: written for other readers of the stream, never read back.</summary>
+            public decimal Total => Amount * Quantity;
+        }
+
+        public static class OrderHandlers
+        {
+            [StreamHandler("orders")]
+            public static void OnOrder(Order order, StreamMessageContext context) { }
+
+            [StreamHandler("orders", Group = "maybe")]
+            public static void OnMaybeOrder(Order? order) { }
+        }
+        """;
+
+    /// <summary>
+    /// How field-mapped types are created: a class with a constructor for some properties and setters for the rest, a
+    /// class with only settable and required properties, a struct, a keyword-named property, and a nested type.
+    /// </summary>
+    public const string StreamFieldsConstruction = """
+        using System;
+        using StreamHandlers;
+
+        namespace Logistics;
+
+        [StreamFields]
+        public sealed class Shipment
+        {
+            public Shipment(string orderId, int parcels)
+            {
+                OrderId = orderId;
+                Parcels = parcels;
+            }
+
+            // Never used: the generator takes the constructor with the most matching parameters.
+            public Shipment(string orderId)
+                : this(orderId, 1)
+            {
+            }
+
+            public string OrderId { get; }
+
+            public int Parcels { get; }
+
+            public string? Carrier { get; set; }
+
+            public DateTimeOffset? PickedUpAt { get; init; }
+
+            public string Label { get; } = "shipment";
+
+            public string this[int index] => OrderId;
+
+            public static string Kind => "shipment";
+        }
+
+        [StreamFields]
+        public sealed class Refund
+        {
+            public required string OrderId { get; init; }
+
+            public required decimal Amount { get; set; }
+
+            [StreamField("class")]
+            public string? @class { get; set; }
+
+            internal string Hidden { get; set; } = "";
+        }
+
+        [StreamFields]
+        public readonly record struct Heartbeat(string Node, DateTime At);
+
+        public static class Outer
+        {
+            [StreamFields]
+            public sealed record Nested(long Value);
+        }
+        """;
+
     /// <summary>Each named case as the list of its files, for the theories that go over all of them.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> All = new Dictionary<string, string[]>
     {
@@ -221,6 +376,8 @@ internal static class Sources
         [nameof(ReturnKinds)] = [ReturnKinds],
         ["TypesAcrossNamespaces"] = [InvoicesFile, ShippingFile, GlobalNamespaceFile],
         [nameof(AllOptions)] = [AllOptions],
+        [nameof(StreamFieldsRecord)] = [StreamFieldsRecord],
+        [nameof(StreamFieldsConstruction)] = [StreamFieldsConstruction],
     };
 
     public static Xunit.TheoryData<string> Names => new(All.Keys);

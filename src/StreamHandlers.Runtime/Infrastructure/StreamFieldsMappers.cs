@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace StreamHandlers.Infrastructure;
@@ -27,6 +28,25 @@ public interface IStreamFieldsMapper<T>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class StreamFieldsMappers<T>
 {
+    private static IStreamFieldsMapper<T>? _mapper;
+    private static bool _moduleRun;
+
     /// <summary>The mapper, or <see langword="null"/> when <typeparamref name="T"/> is not a <c>[StreamFields]</c> type.</summary>
-    public static IStreamFieldsMapper<T>? Mapper { get; set; }
+    public static IStreamFieldsMapper<T>? Mapper
+    {
+        get
+        {
+            if (_mapper is null && !_moduleRun)
+            {
+                // A type from another assembly whose module initializer has not run yet (nothing there was used so
+                // far): run it once, which registers the generated mapper if there is one.
+                _moduleRun = true;
+                RuntimeHelpers.RunModuleConstructor(typeof(T).Module.ModuleHandle);
+            }
+
+            return _mapper;
+        }
+
+        set => _mapper = value;
+    }
 }
