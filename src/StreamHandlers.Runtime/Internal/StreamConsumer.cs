@@ -82,9 +82,10 @@ internal sealed class StreamConsumer
         // would stall behind a slow handler.
         // Room for two rounds of reads: one being handled while the next is on its way.
         _freeSlots = Math.Max(handler.BatchSize * _pipelinedReads * 2, handler.Concurrency * 2);
+        // Not SingleReader even with one worker: that channel cannot count what it holds, which claiming needs.
         _work = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions
         {
-            SingleReader = handler.Concurrency == 1,
+            SingleReader = false,
             SingleWriter = false,
         });
         _acks = new AckBatcher(() => _database!, _stream, handler.Group, ids =>

@@ -20,7 +20,8 @@ internal sealed class StreamHandlersHealthCheck(RedisConnections connections, St
         var data = new Dictionary<string, object>();
         try
         {
-            var connection = await connections.GetSharedAsync(timeout.Token).ConfigureAwait(false);
+            // The first connection attempt does not observe the token itself: bound the wait here.
+            var connection = await connections.GetSharedAsync(timeout.Token).AsTask().WaitAsync(timeout.Token).ConfigureAwait(false);
             var latency = await connection.GetDatabase().PingAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
             data["ping.ms"] = latency.TotalMilliseconds;
 
