@@ -18,8 +18,8 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "StreamHandlers stopped")]
     public static partial void Stopped(ILogger logger);
 
-    [LoggerMessage(10, LogLevel.Information, "Created consumer group '{Group}' on stream '{Stream}' starting at {Start}")]
-    public static partial void GroupCreated(ILogger logger, string stream, string group, StreamStart start);
+    [LoggerMessage(10, LogLevel.Information, "Created consumer group '{Group}' on stream '{Stream}', reading from {Position}")]
+    public static partial void GroupCreated(ILogger logger, string stream, string group, string position);
 
     [LoggerMessage(11, LogLevel.Warning, "Consumer group '{Group}' of stream '{Stream}' is gone (NOGROUP); creating it again")]
     public static partial void GroupMissing(ILogger logger, string stream, string group);

@@ -92,6 +92,11 @@ internal sealed class RedisConnections : IAsyncDisposable
 
         configuration.AbortOnConnectFail = false;
         configuration.ClientName = $"StreamHandlers:{purpose}";
+        // Used for blocking reads only: no configuration channel or tie-breaker to watch, and a slower heartbeat, so
+        // that many idle handlers cost nothing between reads.
+        configuration.ConfigurationChannel = string.Empty;
+        configuration.TieBreaker = string.Empty;
+        configuration.HeartbeatInterval = TimeSpan.FromSeconds(5);
         var timeout = (int)(BlockTimeout.TotalMilliseconds + 10_000);
         configuration.AsyncTimeout = Math.Max(configuration.AsyncTimeout, timeout);
         configuration.SyncTimeout = Math.Max(configuration.SyncTimeout, timeout);

@@ -11,8 +11,6 @@ namespace StreamHandlers.Internal;
 /// </summary>
 internal static class StreamCommands
 {
-    private static readonly RedisValue NewEntriesId = "$";
-    private static readonly RedisValue BeginningId = "0";
 
     // Refreshes the idle time of entries, or claims them again for a retry, but only those still pending on this
     // consumer: an entry another consumer has claimed in the meantime is left alone, never taken back.
@@ -46,12 +44,15 @@ internal static class StreamCommands
         """;
 
     /// <summary>
-    /// <c>XGROUP CREATE key group $|0|id MKSTREAM</c>. Returns <see langword="false"/> when the group existed
+    /// <c>XGROUP CREATE key group position MKSTREAM</c>. Returns <see langword="false"/> when the group existed
     /// already (BUSYGROUP), which is fine.
     /// </summary>
-    public static async Task<bool> CreateGroupAsync(IDatabaseAsync database, RedisKey stream, string group, StreamStart start, RedisValue afterId)
+    /// <param name="database">The shared connection's database.</param>
+    /// <param name="stream">The stream key.</param>
+    /// <param name="group">The group name.</param>
+    /// <param name="position"><c>$</c>, <c>0</c>, or the id after which the group starts.</param>
+    public static async Task<bool> CreateGroupAsync(IDatabaseAsync database, RedisKey stream, string group, RedisValue position)
     {
-        var position = !afterId.IsNull ? afterId : start == StreamStart.Beginning ? BeginningId : NewEntriesId;
         try
         {
             return await database.StreamCreateConsumerGroupAsync(stream, group, position, createStream: true).ConfigureAwait(false);

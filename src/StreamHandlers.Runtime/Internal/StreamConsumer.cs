@@ -59,6 +59,7 @@ internal sealed class StreamConsumer
     private readonly int _pipelinedReads;
 
     private IDatabase? _database;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RedisValue _lastSeenId = RedisValue.Null;
     private bool _groupReady;
 
@@ -458,6 +459,7 @@ internal sealed class StreamConsumer
         }
 
         StreamHandlersMetrics.Retried.Add(1, _tags);
+        Volatile.Read(ref _wake).TrySetResult();
         if (_failureReports.ShouldLog(out var suppressed))
         {
             Log.HandlerFailed(_logger, _handler.HandlerName, _handler.Stream, context.Id, delivery.DeliveryCount, delay, suppressed, failure);
@@ -473,8 +475,23 @@ internal sealed class StreamConsumer
         {
             while (!stop.IsCancellationRequested)
             {
-                // With nothing owned there is nothing to retry or keep alive: wake rarely, so idle handlers cost no CPU.
-                await Task.Delay(_owned.IsEmpty ? _idleTick : _tick, stop).ConfigureAwait(false);
+                // With nothing owned there is nothing to retry or keep alive: wake rarely, so idle handlers cost no CPU;
+                // a failure that schedules a retry wakes the tick at once.
+                var wake = Volatile.Read(ref _wake);
+                if (_owned.IsEmpty)
+                {
+                    await Task.WhenAny(Task.Delay(_idleTick, stop), wake.Task).ConfigureAwait(false);
+                    stop.ThrowIfCancellationRequested();
+                }
+                else
+                {
+                    await Task.Delay(_tick, stop).ConfigureAwait(false);
+                }
+
+                if (wake.Task.IsCompleted)
+                {
+                    Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
+                }
                 if (_database is not { } database || !_groupReady)
                 {
                     continue;
@@ -684,11 +701,24 @@ internal sealed class StreamConsumer
 
     private async Task EnsureGroupAsync(IDatabase database)
     {
-        // After NOGROUP, start after the last entry seen; the first time, where the attribute says.
-        var created = await StreamCommands.CreateGroupAsync(database, _stream, _handler.Group, _handler.Start, _lastSeenId).ConfigureAwait(false);
-        if (created)
+        RedisValue position;
+        if (_lastSeenId.IsNull)
         {
-            Log.GroupCreated(_logger, _handler.Stream, _handler.Group, _handler.Start);
+            // The first time: where the attribute says.
+            position = _handler.Start == StreamStart.Beginning ? "0" : "$";
+        }
+        else
+        {
+            // Recreating after NOGROUP. If the last entry seen is still there, only the group vanished: go on after it.
+            // If not, the stream itself was deleted, and written again perhaps, with ids that may start afresh below
+            // the last one seen: read it from its start, so that nothing added since is skipped.
+            var stillThere = await database.StreamRangeAsync(_stream, _lastSeenId, _lastSeenId, 1).ConfigureAwait(false);
+            position = stillThere.Length == 1 ? _lastSeenId : "0";
+        }
+
+        if (await StreamCommands.CreateGroupAsync(database, _stream, _handler.Group, position).ConfigureAwait(false))
+        {
+            Log.GroupCreated(_logger, _handler.Stream, _handler.Group, position == "$" ? "new entries ($)" : position == "0" ? "the beginning (0)" : $"after {position}");
         }
 
         if (_lastSeenId.IsNull)
