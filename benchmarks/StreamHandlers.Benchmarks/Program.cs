@@ -4,7 +4,7 @@ using System.Threading.Tasks;
 using StreamHandlers.Benchmarks;
 using StreamHandlers.Testing;
 
-// Usage: dotnet run -c Release --project benchmarks/StreamHandlers.Benchmarks -- [streams] [pubsub] [valkey|redis]
+// Usage: dotnet run -c Release --project benchmarks/StreamHandlers.Benchmarks -- [streams] [publish] [pubsub] [valkey|redis]
 // Starts its own server on a free loopback port and prints each benchmark's figures with ratios against a
 // baseline measured in the same run.
 var kind = args.Contains("redis", StringComparer.OrdinalIgnoreCase) ? ServerKind.Redis : ServerKind.Valkey;
@@ -23,6 +23,11 @@ if (selected.Contains("profile-streams"))
 if (Wants("streams"))
 {
     await StreamBenchmark.RunAsync(server);
+}
+
+if (Wants("publish"))
+{
+    await PublishBenchmark.RunAsync(server);
 }
 
 if (Wants("pubsub"))
