@@ -117,7 +117,6 @@ public sealed class StreamHandlersGenerator : IIncrementalGenerator
 
         if (fieldsTypes.Count > 0)
         {
-            hintNames.Add(FieldsEmitter.HelpersHintName);
             hintNames.Add(FieldsEmitter.RegistrationHintName);
         }
 
@@ -134,7 +133,6 @@ public sealed class StreamHandlersGenerator : IIncrementalGenerator
                 context.AddSource(Unique(FieldsEmitter.HintName(spec), hintNames), FieldsEmitter.EmitMapper(spec));
             }
 
-            context.AddSource(FieldsEmitter.HelpersHintName, FieldsEmitter.EmitHelpers());
             context.AddSource(FieldsEmitter.RegistrationHintName, FieldsEmitter.EmitRegistration(fieldsTypes));
         }
     }

@@ -93,7 +93,6 @@ public sealed class SnapshotTests
             [
                 "Sales.Order.Fields.g.cs",
                 "Sales.OrderHandlers.g.cs",
-                "StreamHandlers.FieldHelpers.g.cs",
                 "StreamHandlers.FieldsRegistration.g.cs",
                 "StreamHandlers.Registration.g.cs",
             ],
@@ -129,7 +128,6 @@ public sealed class SnapshotTests
                 "Logistics.Outer.Nested.Fields.g.cs",
                 "Logistics.Refund.Fields.g.cs",
                 "Logistics.Shipment.Fields.g.cs",
-                "StreamHandlers.FieldHelpers.g.cs",
                 "StreamHandlers.FieldsRegistration.g.cs",
             ],
             run.HintNames.Order(System.StringComparer.Ordinal));

@@ -13,7 +13,7 @@ namespace StreamHandlers.Generated
         /// <summary>One field per property; a null nullable property writes no field.</summary>
         public global::StackExchange.Redis.NameValueEntry[] ToFields(global::Logistics.Heartbeat value)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldWriter(TypeName, 2);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldWriter(TypeName, 2);
             fields.String("Node", value.Node);
             fields.DateTime("At", value.At);
             return fields.ToArray();
@@ -22,7 +22,7 @@ namespace StreamHandlers.Generated
         /// <summary>Reads the fields back; a missing non-nullable field or an unparsable value is a binding failure.</summary>
         public global::Logistics.Heartbeat FromFields(global::StackExchange.Redis.StreamEntry entry)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldReader(entry, TypeName);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldReader(entry, TypeName);
             return new global::Logistics.Heartbeat(
                 Node: fields.String("Node"),
                 At: fields.DateTime("At"));

@@ -13,7 +13,7 @@ namespace StreamHandlers.Generated
         /// <summary>One field per property; a null nullable property writes no field.</summary>
         public global::StackExchange.Redis.NameValueEntry[] ToFields(global::Logistics.Outer.Nested value)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldWriter(TypeName, 1);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldWriter(TypeName, 1);
             fields.Int64("Value", value.Value);
             return fields.ToArray();
         }
@@ -21,7 +21,7 @@ namespace StreamHandlers.Generated
         /// <summary>Reads the fields back; a missing non-nullable field or an unparsable value is a binding failure.</summary>
         public global::Logistics.Outer.Nested FromFields(global::StackExchange.Redis.StreamEntry entry)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldReader(entry, TypeName);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldReader(entry, TypeName);
             return new global::Logistics.Outer.Nested(
                 Value: fields.Int64("Value"));
         }

@@ -13,7 +13,7 @@ namespace StreamHandlers.Generated
         /// <summary>One field per property; a null nullable property writes no field.</summary>
         public global::StackExchange.Redis.NameValueEntry[] ToFields(global::Logistics.Refund value)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldWriter(TypeName, 3);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldWriter(TypeName, 3);
             fields.String("OrderId", value.OrderId);
             fields.Decimal("Amount", value.Amount);
             fields.OptionalString("class", value.@class);
@@ -23,7 +23,7 @@ namespace StreamHandlers.Generated
         /// <summary>Reads the fields back; a missing non-nullable field or an unparsable value is a binding failure.</summary>
         public global::Logistics.Refund FromFields(global::StackExchange.Redis.StreamEntry entry)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldReader(entry, TypeName);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldReader(entry, TypeName);
             return new global::Logistics.Refund
             {
                 OrderId = fields.String("OrderId"),

@@ -13,7 +13,7 @@ namespace StreamHandlers.Generated
         /// <summary>One field per property; a null nullable property writes no field.</summary>
         public global::StackExchange.Redis.NameValueEntry[] ToFields(global::Logistics.Shipment value)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldWriter(TypeName, 5);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldWriter(TypeName, 5);
             fields.String("OrderId", value.OrderId);
             fields.Int32("Parcels", value.Parcels);
             fields.OptionalString("Carrier", value.Carrier);
@@ -25,7 +25,7 @@ namespace StreamHandlers.Generated
         /// <summary>Reads the fields back; a missing non-nullable field or an unparsable value is a binding failure.</summary>
         public global::Logistics.Shipment FromFields(global::StackExchange.Redis.StreamEntry entry)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldReader(entry, TypeName);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldReader(entry, TypeName);
 
             // Written but not read back: no constructor parameter or setter takes Label.
             return new global::Logistics.Shipment(

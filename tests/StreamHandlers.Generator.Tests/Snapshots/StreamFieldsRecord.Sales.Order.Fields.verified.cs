@@ -13,7 +13,7 @@ namespace StreamHandlers.Generated
         /// <summary>One field per property; a null nullable property writes no field.</summary>
         public global::StackExchange.Redis.NameValueEntry[] ToFields(global::Sales.Order value)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldWriter(TypeName, 39);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldWriter(TypeName, 39);
             fields.String("Id", value.Id);
             fields.Boolean("Paid", value.Paid);
             fields.Byte("Priority", value.Priority);
@@ -59,7 +59,7 @@ namespace StreamHandlers.Generated
         /// <summary>Reads the fields back; a missing non-nullable field or an unparsable value is a binding failure.</summary>
         public global::Sales.Order FromFields(global::StackExchange.Redis.StreamEntry entry)
         {
-            var fields = new global::StreamHandlers.Generated.StreamFieldReader(entry, TypeName);
+            var fields = new global::StreamHandlers.Infrastructure.StreamFieldReader(entry, TypeName);
 
             // Written but not read back: no constructor parameter or setter takes Total.
             return new global::Sales.Order(
