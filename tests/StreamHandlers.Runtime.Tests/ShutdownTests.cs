@@ -98,7 +98,13 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         var stopping = host.StopAsync();
         await stopSignal.Stopping.WaitAsync(TimeSpan.FromSeconds(10));
 
-        // Stop has begun, so reading has stopped: an entry added now is left for the next start.
+        // Stop has begun. The host stops its services concurrently, so wait until this host's blocking read is gone
+        // from the server (its connection is closed once the read is ended): from then on reading has stopped, and
+        // an entry added now is left for the next start.
+        await Wait.UntilAsync(
+            async () => !((string)(await server.Db.ExecuteAsync("CLIENT", "LIST"))!).Contains("name=StreamHandlers:rt:stop/g-stop", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5),
+            "the host's blocking read on rt:stop has ended");
         var late = (string)(await server.Db.StreamAddAsync("rt:stop", "data", "too late"))!;
         Assert.False(stopping.IsCompleted, "StopAsync waits for the handler in flight");
 

@@ -89,6 +89,23 @@ internal static class StreamCommands
     public static Task<StreamEntry[]> ReadGroupAsync(IDatabaseAsync database, RedisKey stream, string group, string consumer, int count) =>
         database.StreamReadGroupAsync(stream, group, consumer, StreamPosition.NewMessages, count);
 
+    /// <summary><c>CLIENT ID</c> of a dedicated read connection, to unblock its read on stop; null where the server refuses it.</summary>
+    public static async Task<long?> TryGetClientIdAsync(IDatabaseAsync database)
+    {
+        try
+        {
+            return (long)await database.ExecuteAsync("CLIENT", "ID").ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>CLIENT UNBLOCK id</c>: the client's blocked read returns at once, as if its time had run out.</summary>
+    public static Task UnblockAsync(IDatabaseAsync database, long clientId) =>
+        database.ExecuteAsync("CLIENT", "UNBLOCK", clientId);
+
     /// <summary><c>XACK key group id…</c>.</summary>
     public static Task<long> AckAsync(IDatabaseAsync database, RedisKey stream, string group, RedisValue[] ids) =>
         database.StreamAcknowledgeAsync(stream, group, ids);

@@ -59,6 +59,9 @@ internal sealed class StreamConsumer
     private readonly int _pipelinedReads;
 
     private IDatabase? _database;
+
+    // CLIENT ID of the dedicated read connection (0 until known, or where the server refuses CLIENT ID).
+    private long _readerId;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RedisValue _lastSeenId = RedisValue.Null;
     private bool _groupReady;
@@ -129,6 +132,18 @@ internal sealed class StreamConsumer
     }
 
     /// <summary>
+    /// Called by the host before it cancels reading: ends a blocked read on the server (<c>CLIENT UNBLOCK</c>) right
+    /// away, written before the host's stop goes on, so that nothing added from then on is delivered to this consumer.
+    /// </summary>
+    public void BeginStop()
+    {
+        if (_database is { } database && Volatile.Read(ref _readerId) is > 0 and var id)
+        {
+            _ = StreamCommands.UnblockAsync(database, id).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
     /// Runs until <paramref name="stopReading"/> is cancelled, then returns once the handlers it started have
     /// finished and their entries are acknowledged; <paramref name="abortHandlers"/> is what those handlers see as
     /// their cancellation token.
@@ -191,11 +206,14 @@ internal sealed class StreamConsumer
                         }
                         else
                         {
-                            reader ??= await _connections.CreateDedicatedAsync($"{_handler.Stream}/{_handler.Group}").WaitAsync(stopReading).ConfigureAwait(false);
-                            entries = await StreamCommands
-                                .ReadGroupBlockingAsync(reader.GetDatabase(), _stream, _handler.Group, _consumer, _handler.BatchSize, RedisConnections.BlockTimeout)
-                                .WaitAsync(stopReading)
-                                .ConfigureAwait(false);
+                            if (reader is null)
+                            {
+                                reader = await CreateReaderAsync(stopReading).ConfigureAwait(false);
+                                _readerId = await StreamCommands.TryGetClientIdAsync(reader.GetDatabase()).ConfigureAwait(false) ?? 0;
+                            }
+
+                            var read = StreamCommands.ReadGroupBlockingAsync(reader.GetDatabase(), _stream, _handler.Group, _consumer, _handler.BatchSize, RedisConnections.BlockTimeout);
+                            entries = await WaitForBlockingReadAsync(read, database, stopReading).ConfigureAwait(false);
                         }
                     }
                     catch
@@ -263,6 +281,64 @@ internal sealed class StreamConsumer
                 await reader.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
                 reader.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Connects the dedicated read connection. If the host stops meanwhile, the connection that is still being made
+    /// is closed once it is there, instead of being left open.
+    /// </summary>
+    private async Task<ConnectionMultiplexer> CreateReaderAsync(CancellationToken stopReading)
+    {
+        var connecting = _connections.CreateDedicatedAsync($"{_handler.Stream}/{_handler.Group}");
+        try
+        {
+            return await connecting.WaitAsync(stopReading).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = connecting.ContinueWith(
+                static task =>
+                {
+                    if (task.IsCompletedSuccessfully)
+                    {
+                        task.Result.Dispose();
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a blocking read. On stop the read is not just left behind: <c>CLIENT UNBLOCK</c> ends it on the
+    /// server, so that an entry added from then on is not delivered to a consumer that no longer reads, and an entry
+    /// delivered just before is kept to be handed back with the rest.
+    /// </summary>
+    private async Task<StreamEntry[]> WaitForBlockingReadAsync(Task<StreamEntry[]> read, IDatabase database, CancellationToken stopReading)
+    {
+        try
+        {
+            return await read.WaitAsync(stopReading).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopReading.IsCancellationRequested && Volatile.Read(ref _readerId) is > 0 and var id)
+        {
+            try
+            {
+                await StreamCommands.UnblockAsync(database, id).ConfigureAwait(false);
+                foreach (var entry in await read.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false))
+                {
+                    _owned[StreamId.From(entry.Id)] = new OwnedEntry(entry.Id, 1);
+                }
+            }
+            catch (Exception ex) when (ex is TimeoutException || RedisErrors.IsConnectionProblem(ex) || ex is RedisServerException)
+            {
+                // The read is abandoned with its connection; what it may still take is claimed after ClaimIdleMs.
+            }
+
+            throw;
         }
     }
 

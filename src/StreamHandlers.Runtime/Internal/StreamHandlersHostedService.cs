@@ -94,6 +94,12 @@ internal sealed class StreamHandlersHostedService : IHostedService, IDisposable
             return;
         }
 
+        // Reading stops at once: blocked reads are ended on the server first, then the loops are told.
+        foreach (var consumer in _consumers)
+        {
+            consumer.BeginStop();
+        }
+
         _stopReading.Cancel();
         await Task.WhenAll(_subscriptions.Select(s => s.UnsubscribeAsync())).ConfigureAwait(false);
 
