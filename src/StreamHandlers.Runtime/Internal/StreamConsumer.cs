@@ -62,7 +62,7 @@ internal sealed class StreamConsumer
 
     // CLIENT ID of the dedicated read connection (0 until known, or where the server refuses CLIENT ID).
     private long _readerId;
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _wake = new(0, 1);
     private RedisValue _lastSeenId = RedisValue.Null;
     private bool _groupReady;
 
@@ -535,7 +535,7 @@ internal sealed class StreamConsumer
         }
 
         StreamHandlersMetrics.Retried.Add(1, _tags);
-        Volatile.Read(ref _wake).TrySetResult();
+        Wake();
         if (_failureReports.ShouldLog(out var suppressed))
         {
             Log.HandlerFailed(_logger, _handler.HandlerName, _handler.Stream, context.Id, delivery.DeliveryCount, delay, suppressed, failure);
@@ -553,21 +553,16 @@ internal sealed class StreamConsumer
             {
                 // With nothing owned there is nothing to retry or keep alive: wake rarely, so idle handlers cost no CPU;
                 // a failure that schedules a retry wakes the tick at once.
-                var wake = Volatile.Read(ref _wake);
                 if (_owned.IsEmpty)
                 {
-                    await Task.WhenAny(Task.Delay(_idleTick, stop), wake.Task).ConfigureAwait(false);
-                    stop.ThrowIfCancellationRequested();
+                    // A signal given before this wait is not lost: the semaphore keeps it.
+                    await _wake.WaitAsync(_idleTick, stop).ConfigureAwait(false);
                 }
                 else
                 {
                     await Task.Delay(_tick, stop).ConfigureAwait(false);
                 }
 
-                if (wake.Task.IsCompleted)
-                {
-                    Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
-                }
                 if (_database is not { } database || !_groupReady)
                 {
                     continue;
@@ -769,6 +764,19 @@ internal sealed class StreamConsumer
         catch (Exception ex) when (RedisErrors.IsConnectionProblem(ex) || RedisErrors.IsNoGroup(ex))
         {
             // They stay pending and are claimed once idle for ClaimIdleMs.
+        }
+    }
+
+    /// <summary>Wakes the maintenance tick (a retry was scheduled); at most one signal is kept.</summary>
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
         }
     }
 
