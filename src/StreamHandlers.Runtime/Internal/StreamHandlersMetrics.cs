@@ -67,7 +67,7 @@ internal static class StreamHandlersMetrics
     /// <see cref="StreamHealthCollector"/>, refreshed at its interval, never on a scrape.
     /// </summary>
     public static readonly ObservableGauge<long> StreamLength = Meter.CreateObservableGauge(
-        "streamhandlers.stream.length", () => StreamHealthCollector.Measure(h => h.Length, perGroup: false), unit: "{entry}", description: "Entries in a stream that has a handler.");
+        "streamhandlers.stream.length", () => StreamHealthCollector.MeasureStreams(h => h.Length), unit: "{entry}", description: "Entries in a stream that has a handler.");
 
     public static readonly ObservableGauge<long> GroupPending = Meter.CreateObservableGauge(
         "streamhandlers.group.pending", () => StreamHealthCollector.Measure(g => g.Pending), unit: "{entry}", description: "Entries delivered to a consumer group and not yet acknowledged.");

@@ -27,12 +27,6 @@ internal sealed class StreamHealthCollector(HandlerCatalog catalog, IStreamMonit
         .Distinct()
         .ToArray();
 
-    /// <summary>The last figures read, by stream.</summary>
-    public IReadOnlyDictionary<string, StreamHealth> Latest => _latest;
-
-    /// <summary>Whether the last refresh reached the server.</summary>
-    public bool LastRefreshSucceeded { get; private set; }
-
     /// <summary>Reads every handled stream now.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -42,12 +36,10 @@ internal sealed class StreamHealthCollector(HandlerCatalog catalog, IStreamMonit
             {
                 _latest[stream] = await monitor.GetHealthAsync(stream, cancellationToken).ConfigureAwait(false);
             }
-
-            LastRefreshSucceeded = true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LastRefreshSucceeded = false;
+            // The gauges keep the last figures read; the loops report outages, and the next tick tries again.
         }
     }
 
@@ -78,8 +70,8 @@ internal sealed class StreamHealthCollector(HandlerCatalog catalog, IStreamMonit
         }
     }
 
-    /// <summary>A stream-level figure (<paramref name="perGroup"/> false) of every running collector.</summary>
-    internal static IEnumerable<Measurement<long>> Measure(Func<StreamHealth, long> value, bool perGroup)
+    /// <summary>A stream-level figure of every stream each running collector reads.</summary>
+    internal static IEnumerable<Measurement<long>> MeasureStreams(Func<StreamHealth, long> value)
     {
         foreach (var collector in Running.Keys)
         {
